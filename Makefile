@@ -1,0 +1,130 @@
+# Makefile: the one build system of tally (GNU Make + pkg-config).
+#
+#   make               build build/tally and libtally (static and shared)
+#   make check         the whole test suite: unit tests and command-line cases,
+#                      built with -Werror, AddressSanitizer and UBSan
+#   make demo          simulate the demo election and run it end to end
+#   make bench         the benchmarks (bench/README.md); needs install-deps.sh --bench
+#   make install       install into $(DESTDIR)$(PREFIX) (default /usr/local)
+#   make clean
+#
+# Variables: CC, PREFIX, DESTDIR, CFLAGS_EXTRA.
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+LIBDIR  ?= $(PREFIX)/lib
+INCDIR  ?= $(PREFIX)/include
+MANDIR  ?= $(PREFIX)/share/man
+PCDIR   ?= $(LIBDIR)/pkgconfig
+VERSION := 0.1.0
+SOVER   := 0
+
+PKGS    := sqlite3 jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
+        -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings -Wundef \
+        -Wformat=2 -Wvla -Wpointer-arith
+BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -Isrc \
+        $(WARN) $(PKG_CFLAGS) $(CFLAGS_EXTRA)
+REL_CFLAGS  := $(BASE) -O2 -g -fPIC -fvisibility=hidden
+TEST_CFLAGS := $(BASE) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+               -fno-sanitize-recover=all -DTALLY_TESTING
+TEST_LDFLAGS := -fsanitize=address,undefined
+
+CORE_SRC  := $(sort $(wildcard src/core/*.c src/core/*/*.c))
+STORE_SRC := $(sort $(wildcard src/store/*.c))
+REND_SRC  := $(sort $(wildcard src/render/*.c))
+CLI_SRC   := $(sort $(wildcard src/cli/*.c))
+LIB_SRC   := $(CORE_SRC)
+APP_SRC   := $(STORE_SRC) $(REND_SRC) $(CLI_SRC)
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+HDRS      := $(wildcard include/tally/*.h src/*.h src/*/*.h src/core/*/*.h)
+
+REL_LIB_OBJ  := $(LIB_SRC:%.c=build/rel/%.o)
+REL_APP_OBJ  := $(APP_SRC:%.c=build/rel/%.o)
+TEST_LIB_OBJ := $(LIB_SRC:%.c=build/test/%.o)
+TEST_APP_OBJ := $(filter-out build/test/src/cli/main.o,$(APP_SRC:%.c=build/test/%.o))
+UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=build/test/unit/%)
+
+.PHONY: all check unit cases demo bench bench-quick install uninstall clean deps-check fuzz
+
+all: build/tally build/libtally.a build/libtally.so.$(SOVER) build/tally.pc
+
+deps-check:
+	@pkg-config --exists $(PKGS) || { echo "missing build dependencies: run scripts/install-deps.sh" >&2; exit 1; }
+
+build/rel/%.o: %.c $(HDRS) | deps-check
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_CFLAGS) -c $< -o $@
+
+build/test/%.o: %.c $(HDRS) | deps-check
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -c $< -o $@
+
+build/libtally.a: $(REL_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+build/libtally.so.$(SOVER): $(REL_LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libtally.so.$(SOVER) -o $@ $^ $(PKG_LIBS) -lm
+
+build/tally: $(REL_APP_OBJ) build/libtally.a
+	$(CC) -o $@ $(REL_APP_OBJ) build/libtally.a $(PKG_LIBS) -lm
+
+build/tally.pc: tally.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# ---- test build (sanitizers) ----
+build/test/tally: $(TEST_APP_OBJ) build/test/src/cli/main.o $(TEST_LIB_OBJ)
+	$(CC) $(TEST_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+build/test/unit/%: tests/unit/%.c $(TEST_LIB_OBJ) $(TEST_APP_OBJ) tests/unit/testutil.h $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -Itests/unit -o $@ $< $(TEST_APP_OBJ) $(TEST_LIB_OBJ) \
+	    $(TEST_LDFLAGS) -lcmocka $(PKG_LIBS) -lm
+
+unit: $(UNIT_BIN)
+	@set -e; pass=0; fail=0; \
+	for t in $(UNIT_BIN); do \
+	  if ./$$t; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
+	done; echo "unit suites: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
+cases: build/test/tally
+	@TALLY=build/test/tally tests/cases/run.sh
+
+check: unit cases
+	@echo "make check: all tests passed"
+
+# ---- demo and benchmarks ----
+demo: build/tally
+	@scripts/demo.sh build/tally
+
+bench: build/tally
+	@bench/run.sh
+
+bench-quick: build/tally
+	@bench/run.sh --quick
+
+# ---- install ----
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/tally $(DESTDIR)$(PCDIR) \
+	           $(DESTDIR)$(MANDIR)/man1
+	install -m 755 build/tally $(DESTDIR)$(BINDIR)/tally
+	install -m 644 build/libtally.a $(DESTDIR)$(LIBDIR)/libtally.a
+	install -m 755 build/libtally.so.$(SOVER) $(DESTDIR)$(LIBDIR)/libtally.so.$(SOVER)
+	ln -sf libtally.so.$(SOVER) $(DESTDIR)$(LIBDIR)/libtally.so
+	install -m 644 include/tally/*.h $(DESTDIR)$(INCDIR)/tally/
+	install -m 644 build/tally.pc $(DESTDIR)$(PCDIR)/tally.pc
+	install -m 644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/tally $(DESTDIR)$(LIBDIR)/libtally.a $(DESTDIR)$(LIBDIR)/libtally.so* \
+	      $(DESTDIR)$(PCDIR)/tally.pc $(DESTDIR)$(MANDIR)/man1/tally*.1
+	rm -rf $(DESTDIR)$(INCDIR)/tally
+
+clean:
+	rm -rf build

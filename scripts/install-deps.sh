@@ -1,0 +1,39 @@
+#!/bin/sh
+# install-deps.sh: install the Debian 12 packages that tally needs to build,
+# test and benchmark. Run as root (or through sudo) on a Debian 12 machine.
+#
+#   scripts/install-deps.sh          build + test dependencies
+#   scripts/install-deps.sh --bench  also the peers the benchmarks compare with
+#
+# It is idempotent: packages already present are left alone.
+set -eu
+
+BUILD="build-essential pkg-config libsqlite3-dev libjansson-dev libcmocka-dev unzip"
+BENCH="python3-pandas python3-numpy sqlite3"
+
+pkgs="$BUILD"
+for arg in "$@"; do
+	case "$arg" in
+	--bench) pkgs="$pkgs $BENCH" ;;
+	-h|--help)
+		sed -n '2,8p' "$0"; exit 0 ;;
+	*) echo "install-deps.sh: unknown option '$arg'" >&2; exit 2 ;;
+	esac
+done
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	echo "install-deps.sh: all packages present"
+	exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store.h: the storage interface the command line and the server use. The
+ * library core never touches a database; these functions load the model
+ * from storage and carry out the core's decisions durably. The only
+ * implementation today is SQLite (store_sqlite.c: WAL, synchronous=FULL,
+ * every change in one transaction); a PostgreSQL one can sit behind the same
+ * functions.
+ *
+ * Every function returns a tally_status and fills "err" on failure; on
+ * failure nothing is changed in the database (the transaction is rolled
+ * back). Store errors carry codes S001-S009 (docs/errors.md).
+ */
+#ifndef TALLY_STORE_H
+#define TALLY_STORE_H
+
+#include "tally/tally.h"
+
+typedef struct tally_store tally_store;
+
+/* tally_store_create creates a new database at "path" holding election "e"
+ * (which the caller keeps). Fails with TALLY_EEXIST (S002) if "path" exists
+ * and is not empty. On any failure the file is removed again. */
+int tally_store_create(const char *path, const tally_election *e, tally_store **out,
+                       tally_error *err);
+
+/* tally_store_open opens an existing database. TALLY_ENOTFOUND (S001) if
+ * "path" does not exist; TALLY_ESTORE (S003) if it is not a tally database
+ * or has another schema version. */
+int tally_store_open(const char *path, tally_store **out, tally_error *err);
+
+/* tally_store_close closes; NULL is a no-op. */
+void tally_store_close(tally_store *s);
+
+/* tally_store_election loads the election model; caller frees it with
+ * tally_election_free. */
+int tally_store_election(tally_store *s, tally_election **out, tally_error *err);
+
+/* ==== Protocol entry ==== */
+
+/* The outcome of one submitted entry. */
+typedef struct tally_submit_outcome {
+	int status;               /* TALLY_OK, or why the entry was refused */
+	tally_error err;          /* detail when refused */
+	tally_action action;      /* when accepted for storage */
+	int64_t entry_id;         /* the stored entry's id (0 when nothing stored) */
+	uint32_t version;         /* the version accepted, when action accepts */
+	tally_check check;        /* the entry's check (warnings included) */
+	size_t n_diff;            /* differing lines when action == TALLY_ACT_CONFLICT */
+} tally_submit_outcome;
+
+/* tally_store_submit submits "n" entries in order, each decided by
+ * tally_entry_decide against the stored state (and the entries before it).
+ * An entry that is refused changes nothing and does not stop the others;
+ * its outcome says why. All stored entries are committed durably in one
+ * transaction before the function returns TALLY_OK ("out" has n outcomes).
+ * A returned error (TALLY_ESTORE, TALLY_ENOMEM) means nothing was stored. */
+int tally_store_submit(tally_store *s, const tally_election *e, const tally_entry *entries,
+                       size_t n, tally_submit_outcome *out, tally_error *err);
+
+/* A stored entry, as listed by tally_store_entries. */
+typedef enum tally_entry_state {
+	TALLY_ENTRY_PENDING,   /* waiting for its second entry */
+	TALLY_ENTRY_DISPUTED,  /* differs from the other entry */
+	TALLY_ENTRY_ACCEPTED,  /* became (or confirmed) an accepted version */
+	TALLY_ENTRY_DISCARDED  /* set aside by a resolution */
+} tally_entry_state;
+
+typedef struct tally_entry_row {
+	int64_t id;
+	uint32_t station;
+	uint32_t version;        /* the version it was entered for */
+	char operator_id[TALLY_MAX_ID_LEN + 1];
+	char reason[TALLY_MAX_REASON_LEN + 1];
+	char created[32];        /* UTC, ISO 8601 */
+	tally_entry_state state;
+	tally_protocol p;        /* caller releases with tally_protocol_release */
+} tally_entry_row;
+
+/* tally_store_entries lists the entries of station "st" (every station when
+ * st == TALLY_NONE) in id order; "*out" is freed with tally_store_rows_free. */
+int tally_store_entries(tally_store *s, const tally_election *e, uint32_t st,
+                        tally_entry_row **out, size_t *n, tally_error *err);
+void tally_store_rows_free(tally_entry_row *rows, size_t n);
+
+/* tally_store_conflicts lists stations now in conflict (ascending index). */
+int tally_store_conflicts(tally_store *s, const tally_election *e, uint32_t **out, size_t *n,
+                          tally_error *err);
+
+/* tally_store_resolve settles a conflict at station "st": keep entry
+ * "keep_id" (one of the two disputed entries) as the accepted version, or,
+ * with keep_id == 0, discard both so the station is entered again. "who"
+ * names the person resolving. Errors: TALLY_ENOTFOUND (P015) if the station
+ * is not in conflict or keep_id is not one of its disputed entries. */
+int tally_store_resolve(tally_store *s, const tally_election *e, uint32_t st, int64_t keep_id,
+                        const char *who, tally_error *err);
+
+/* ==== Annulment ==== */
+
+typedef struct tally_annulment_row {
+	int kind;                /* 0 station, 1 constituency */
+	uint32_t target;         /* station or constituency index */
+	char reason[TALLY_MAX_REASON_LEN + 1];
+	char who[TALLY_MAX_ID_LEN + 1];
+	char created[32];
+} tally_annulment_row;
+
+/* Annul a station's or a constituency's result with a reason (required:
+ * A002). Annulling twice is TALLY_ECONFLICT (A001). */
+int tally_store_annul_station(tally_store *s, const tally_election *e, uint32_t st,
+                              const char *reason, const char *who, tally_error *err);
+int tally_store_annul_constituency(tally_store *s, const tally_election *e, uint32_t c,
+                                   const char *reason, const char *who, tally_error *err);
+int tally_store_annulments(tally_store *s, const tally_election *e, tally_annulment_row **out,
+                           size_t *n, tally_error *err);
+
+/* ==== Intraday turnout ==== */
+
+/* tally_store_turnout_add stores reports, each checked with
+ * tally_turnout_check against the stored ones; the batch is taken whole or
+ * not at all. "*stored" gets how many were new (repeats are skipped). */
+int tally_store_turnout_add(tally_store *s, const tally_election *e, const tally_turnout *t,
+                            size_t n, size_t *stored, tally_error *err);
+/* tally_store_turnout lists every stored report, by station then time. */
+int tally_store_turnout(tally_store *s, const tally_election *e, tally_turnout **out,
+                        size_t *n, tally_error *err);
+
+/* ==== Counting ==== */
+
+/* tally_store_count loads every station's current accepted protocol and
+ * every annulment into a finished tally_results (free with
+ * tally_results_free). */
+int tally_store_count(tally_store *s, const tally_election *e, tally_results **out,
+                      tally_error *err);
+
+/* tally_store_import stores accepted protocols in bulk (an import of real
+ * data): protocols[i] becomes version 1 of its station, entered by
+ * "operator_id", in one transaction. Stations that already have entries are
+ * TALLY_ECONFLICT (S005). */
+int tally_store_import(tally_store *s, const tally_election *e, const tally_protocol *protocols,
+                       size_t n, const char *operator_id, tally_error *err);
+
+#endif

@@ -26,7 +26,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
         -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings -Wundef \
-        -Wformat=2 -Wvla -Wpointer-arith
+        -Wformat=2 -Wno-format-truncation -Wvla -Wpointer-arith
 BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -Isrc \
         $(WARN) $(PKG_CFLAGS) $(CFLAGS_EXTRA)
 REL_CFLAGS  := $(BASE) -O2 -g -fPIC -fvisibility=hidden

@@ -85,7 +85,8 @@ typedef struct tally_station_result {
 	bool reported;
 	bool annulled;
 	uint32_t version;
-	tally_check check;    /* of the accepted protocol */
+	uint16_t n_errors, n_warnings; /* failed relations of the accepted protocol */
+	uint64_t failed;      /* bit i set: relation i fails */
 } tally_station_result;
 
 typedef struct tally_affiliation_result {
@@ -119,8 +120,9 @@ TALLY_API int tally_results_new(const tally_election *e, tally_results **out);
 TALLY_API void tally_results_free(tally_results *r);
 
 /* tally_results_add adds the accepted protocol "p" as the station's current
- * version. A station may be added once. Errors: TALLY_ECONFLICT if added twice,
- * TALLY_EINVAL if the protocol does not fit the station. */
+ * version (its numbers are copied). A station may be added once. Errors:
+ * TALLY_ECONFLICT if added twice, TALLY_EINVAL if the protocol does not fit
+ * the station. Adds and annulments may come in any order before finish. */
 TALLY_API int tally_results_add(tally_results *r, const tally_protocol *p, uint32_t version,
                                 tally_error *err);
 
@@ -131,6 +133,10 @@ TALLY_API void tally_results_annul_constituency(tally_results *r, uint32_t c);
 /* tally_results_finish sums, decides every constituency through the seat
  * rule, and counts seats. Call once. Errors: TALLY_EINVAL (unknown rule). */
 TALLY_API int tally_results_finish(tally_results *r, tally_error *err);
+
+/* tally_results_station_values returns the station's counted numbers (lines
+ * then candidate votes, as added) or NULL if it has not reported. */
+TALLY_API const uint32_t *tally_results_station_values(const tally_results *r, uint32_t st);
 
 /* turnout in basis points of a ratio, rounded half up; 0 if den is 0 */
 TALLY_API uint32_t tally_permyriad(uint64_t num, uint64_t den);

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * json.c: the strict JSON reading helpers of json_int.h. jansson parses with
+ * JSON_REJECT_DUPLICATES (a repeated key is an error, never "last wins")
+ * and rejects trailing text; these helpers add the schema checks: types,
+ * required and unknown keys, integer ranges, each with the input family's
+ * error code and the JSON path of the offending value.
+ */
+#include "json_int.h"
+
+const tj_codes tj_def_codes = {"D001", "D002", "D003", "D004", "D007", "D020"};
+const tj_codes tj_proto_codes = {"P001", "P002", "P003", "P004", "P008", "P018"};
+const tj_codes tj_map_codes = {"M001", "M002", "M003", "M004", "M002", "M001"};
+
+int tj_load(const char *buf, size_t len, const char *file, const tj_codes *c, json_t **out,
+            tally_error *err)
+{
+	json_error_t je;
+	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root) {
+		char where[256];
+		snprintf(where, sizeof where, "%s: line %d, column %d", file ? file : "input", je.line,
+		         je.column);
+		if (json_error_code(&je) == json_error_duplicate_key)
+			return tally_error_set(err, TALLY_EINVAL, c->dupkey, where, "%s", je.text);
+		return tally_error_set(err, TALLY_EINVAL, c->malformed, where, "malformed JSON: %s",
+		                       je.text);
+	}
+	*out = root;
+	return TALLY_OK;
+}
+
+static const char *type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a real number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	case JSON_NULL: return "null";
+	}
+	return "a value";
+}
+
+const char *tj_path_key(char *buf, size_t size, const char *base, const char *key)
+{
+	snprintf(buf, size, "%s.%s", base, key);
+	return buf;
+}
+
+const char *tj_path_idx(char *buf, size_t size, const char *base, size_t i)
+{
+	snprintf(buf, size, "%s[%zu]", base, i);
+	return buf;
+}
+
+int tj_keys(const json_t *obj, const char *const *allowed, const char *path, const tj_codes *c,
+            tally_error *err)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)obj, key, v) {
+		const char *const *a = allowed;
+		while (*a && strcmp(*a, key) != 0)
+			a++;
+		if (!*a) {
+			char p[256];
+			return tally_error_set(err, TALLY_EINVAL, c->unknown,
+			                       tj_path_key(p, sizeof p, path, key),
+			                       "unknown key '%s'", key);
+		}
+	}
+	return TALLY_OK;
+}
+
+static int member(const json_t *obj, const char *key, bool required, const char *path,
+                  const tj_codes *c, json_type want, const char *want_name, json_t **out,
+                  tally_error *err)
+{
+	char p[256];
+	json_t *v = json_object_get(obj, key);
+	if (!v) {
+		if (required)
+			return tally_error_set(err, TALLY_EINVAL, c->missing,
+			                       tj_path_key(p, sizeof p, path, key),
+			                       "missing required key '%s'", key);
+		*out = NULL;
+		return TALLY_OK;
+	}
+	bool ok = json_typeof(v) == want || (want == JSON_TRUE && json_is_boolean(v));
+	if (!ok)
+		return tally_error_set(err, TALLY_EINVAL, c->type, tj_path_key(p, sizeof p, path, key),
+		                       "'%s' must be %s, not %s", key, want_name, type_name(v));
+	*out = v;
+	return TALLY_OK;
+}
+
+int tj_obj(const json_t *obj, const char *key, bool required, const char *path,
+           const tj_codes *c, json_t **out, tally_error *err)
+{
+	json_t *v = NULL;
+	int rc = member(obj, key, required, path, c, JSON_OBJECT, "an object", &v, err);
+	if (rc == TALLY_OK && v)
+		*out = v;
+	return rc;
+}
+
+int tj_arr(const json_t *obj, const char *key, bool required, const char *path,
+           const tj_codes *c, json_t **out, tally_error *err)
+{
+	json_t *v = NULL;
+	int rc = member(obj, key, required, path, c, JSON_ARRAY, "an array", &v, err);
+	if (rc == TALLY_OK && v)
+		*out = v;
+	return rc;
+}
+
+int tj_str(const json_t *obj, const char *key, bool required, size_t maxlen, const char *path,
+           const tj_codes *c, const char **out, tally_error *err)
+{
+	json_t *v = NULL;
+	int rc = member(obj, key, required, path, c, JSON_STRING, "a string", &v, err);
+	if (rc != TALLY_OK || !v)
+		return rc;
+	if (json_string_length(v) > maxlen) {
+		char p[256];
+		return tally_error_set(err, TALLY_ELIMIT, "D015", tj_path_key(p, sizeof p, path, key),
+		                       "'%s' is longer than %zu bytes", key, maxlen);
+	}
+	*out = json_string_value(v);
+	return TALLY_OK;
+}
+
+int tj_count(const json_t *v, uint64_t max, const char *path, const tj_codes *c, uint64_t *out,
+             tally_error *err)
+{
+	if (!json_is_integer(v))
+		return tally_error_set(err, TALLY_EINVAL, c->type, path,
+		                       "expected a whole number, not %s", type_name(v));
+	json_int_t x = json_integer_value(v);
+	if (x < 0 || (uint64_t)x > max)
+		return tally_error_set(err, TALLY_EINVAL, c->range, path,
+		                       "%lld is out of range (0 to %llu)", (long long)x,
+		                       (unsigned long long)max);
+	*out = (uint64_t)x;
+	return TALLY_OK;
+}
+
+int tj_u64(const json_t *obj, const char *key, bool required, uint64_t min, uint64_t max,
+           const char *path, const tj_codes *c, uint64_t *out, tally_error *err)
+{
+	char p[256];
+	json_t *v = json_object_get(obj, key);
+	if (!v) {
+		if (required)
+			return tally_error_set(err, TALLY_EINVAL, c->missing,
+			                       tj_path_key(p, sizeof p, path, key),
+			                       "missing required key '%s'", key);
+		return TALLY_OK;
+	}
+	uint64_t x;
+	int rc = tj_count(v, max, tj_path_key(p, sizeof p, path, key), c, &x, err);
+	if (rc)
+		return rc;
+	if (x < min)
+		return tally_error_set(err, TALLY_EINVAL, c->range, p,
+		                       "%llu is out of range (%llu to %llu)", (unsigned long long)x,
+		                       (unsigned long long)min, (unsigned long long)max);
+	*out = x;
+	return TALLY_OK;
+}
+
+int tj_bool(const json_t *obj, const char *key, bool required, const char *path,
+            const tj_codes *c, bool *out, tally_error *err)
+{
+	json_t *v = NULL;
+	int rc = member(obj, key, required, path, c, JSON_TRUE, "true or false", &v, err);
+	if (rc == TALLY_OK && v)
+		*out = json_is_true(v);
+	return rc;
+}

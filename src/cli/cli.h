@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cli.h: what the `tally` commands share: the command table entry, exit
+ * codes, reading input files, opening the database, and printing errors in
+ * one form ("error: WHERE: WHAT [CODE]").
+ */
+#ifndef TALLY_CLI_H
+#define TALLY_CLI_H
+
+#include "tally/tally.h"
+#include "store/store.h"
+
+#include <stdio.h>
+
+enum { EXIT_OK = 0, EXIT_USER = 1, EXIT_USAGE = 2 };
+
+typedef struct cli_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} cli_command;
+
+/* The default database: $TALLY_DB, else "tally.db". */
+const char *cli_default_db(void);
+
+/* Reads "path" ("-" is standard input) whole, at most "max" bytes. Returns a
+ * NUL-terminated buffer to free with free(), or NULL after printing why. */
+char *cli_read(const char *path, size_t max, size_t *len);
+
+/* Prints "error: where: msg [code]" to stderr. */
+void cli_error(const tally_error *err);
+void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Opens the database and loads the election, printing errors. */
+int cli_open(const char *db, tally_store **s, tally_election **e);
+
+/* Prints a usage error and "try 'tally CMD --help'"; returns EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Writes "data" to "path" atomically (temporary file, fsync, rename), or to
+ * standard output when path is NULL or "-". Returns 0 or prints why. */
+int cli_write(const char *path, const char *data, size_t len);
+
+/* Formatting helpers. */
+const char *cli_commas(uint64_t v, char buf[32]);
+const char *cli_pct(uint64_t num, uint64_t den, char buf[16]); /* "55.72 %" */
+bool cli_is_tty(FILE *f);
+
+/* Prints the difference report of station "st" (its two disputed entries,
+ * every differing line) to "f". Returns 0, or 1 after printing an error. */
+int cli_print_diff(FILE *f, tally_store *s, const tally_election *e, uint32_t st);
+
+/* Commands */
+int cmd_init(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_submit(int argc, char **argv);
+int cmd_conflicts(int argc, char **argv);
+int cmd_resolve(int argc, char **argv);
+int cmd_annul(int argc, char **argv);
+int cmd_turnout(int argc, char **argv);
+int cmd_results(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_presets(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+#endif

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cmd_results.c: `tally results` counts what is stored and prints it:
+ * nationally, for one constituency, or for one station (its protocol line
+ * by line, the relations it breaks, and every entry and version).
+ */
+#include "cli/cli.h"
+#include "render/render.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char help[] =
+	"usage: tally results [--db PATH] [--format text|csv|json]\n"
+	"                     [--constituency ID | --station ID]\n"
+	"\n"
+	"Count every accepted protocol and print the results: reporting progress,\n"
+	"turnout, seats and votes by party and bloc (independents apart), every\n"
+	"constituency's outcome (elected, failed, invalid, incomplete) with winner and\n"
+	"margin, and the protocols flagged by a control relation.\n"
+	"\n"
+	"  --constituency ID  one constituency: candidates and every station\n"
+	"  --station ID       one station: its protocol, checks and history\n"
+	"  --format F         text (default), csv or json\n";
+
+static void station_text(FILE *f, const tally_results *r, tally_store *s, uint32_t st,
+                         render_format fmt)
+{
+	const tally_election *e = r->e;
+	const tally_station *sta = &e->stations[st];
+	const tally_constituency *con = &e->constituencies[sta->constituency];
+	const tally_station_result *sr = &r->st[st];
+	const uint32_t *v = tally_results_station_values(r, st);
+	tally_entry_row *rows = NULL;
+	size_t n = 0;
+	tally_error err = TALLY_ERROR_INIT;
+	if (tally_store_entries(s, e, st, &rows, &n, &err))
+		cli_error(&err);
+	static const char *const states[] = {"pending", "disputed", "accepted", "discarded"};
+	char a[32], b[32];
+	if (fmt == RENDER_JSON) {
+		fprintf(f, "{\"station\":");
+		render_json_str(f, sta->id);
+		fprintf(f, ",\"name\":");
+		render_json_str(f, sta->name);
+		fprintf(f, ",\"constituency\":");
+		render_json_str(f, con->id);
+		fprintf(f, ",\"registered\":%llu,\"type\":\"%s\",\"reported\":%s,\"annulled\":%s,"
+		           "\"version\":%u,\"lines\":{",
+		        (unsigned long long)sta->registered, tally_station_type_name(sta->type),
+		        sr->reported ? "true" : "false", sr->annulled ? "true" : "false", sr->version);
+		for (uint32_t k = 0; v && k < e->tmpl->n_lines; k++) {
+			fprintf(f, "%s", k ? "," : "");
+			render_json_str(f, e->tmpl->lines[k].key);
+			fprintf(f, ":%u", v[k]);
+		}
+		fprintf(f, "},\"candidates\":{");
+		for (uint32_t k = 0; v && k < con->n_candidates; k++) {
+			fprintf(f, "%s", k ? "," : "");
+			render_json_str(f, e->candidates[con->candidates[k]].id);
+			fprintf(f, ":%u", v[e->tmpl->n_lines + k]);
+		}
+		fprintf(f, "},\"failed\":[");
+		bool first = true;
+		for (uint32_t k = 0; k < e->tmpl->n_relations; k++)
+			if (sr->failed & ((uint64_t)1 << k)) {
+				fprintf(f, "%s", first ? "" : ",");
+				first = false;
+				render_json_str(f, e->tmpl->relations[k].code);
+			}
+		fprintf(f, "],\"entries\":[");
+		for (size_t i = 0; i < n; i++) {
+			fprintf(f, "%s{\"id\":%lld,\"version\":%u,\"operator\":", i ? "," : "",
+			        (long long)rows[i].id, rows[i].version);
+			render_json_str(f, rows[i].operator_id);
+			fprintf(f, ",\"state\":\"%s\",\"created\":", states[rows[i].state & 3]);
+			render_json_str(f, rows[i].created);
+			fprintf(f, ",\"reason\":");
+			render_json_str(f, rows[i].reason);
+			fprintf(f, "}");
+		}
+		fprintf(f, "]}\n");
+		tally_store_rows_free(rows, n);
+		return;
+	}
+	fprintf(f, "Station %s %s\n", sta->id, sta->name);
+	fprintf(f, "  Constituency %s %s; %s; %s registered voters\n", con->id, con->name,
+	        tally_station_type_name(sta->type), cli_commas(sta->registered, a));
+	fprintf(f, "  Status       %s, version %u\n",
+	        sr->annulled ? "annulled" : sr->reported ? "reported" : "not reported", sr->version);
+	if (v) {
+		fprintf(f, "\n  Protocol (accepted version %u)\n", sr->version);
+		for (uint32_t k = 0; k < e->tmpl->n_lines; k++)
+			fprintf(f, "    %-58.58s %12s\n", e->tmpl->lines[k].label, cli_commas(v[k], a));
+		for (uint32_t k = 0; k < con->n_candidates; k++) {
+			const tally_candidate *cd = &e->candidates[con->candidates[k]];
+			char label[160];
+			snprintf(label, sizeof label, "%s (%s)", cd->name,
+			         tally_candidate_affiliation(e, con->candidates[k]));
+			fprintf(f, "    %-58.58s %12s\n", label, cli_commas(v[e->tmpl->n_lines + k], b));
+		}
+		/* re-check to describe each failed relation */
+		tally_protocol p;
+		if (tally_protocol_init(&p, e, st) == TALLY_OK) {
+			for (uint32_t k = 0; k < p.n_lines; k++)
+				p.lines[k] = v[k];
+			for (uint32_t k = 0; k < p.n_cand; k++)
+				p.cand[k] = v[p.n_lines + k];
+			tally_check ck;
+			tally_protocol_check(e, &p, &ck);
+			fprintf(f, "\n  Checks       %u relations, %u broken\n", e->tmpl->n_relations, ck.n);
+			for (uint32_t k = 0; k < ck.n; k++) {
+				char d[400];
+				tally_violation_describe(e, &ck.v[k], d, sizeof d);
+				fprintf(f, "    %s\n", d);
+			}
+			tally_protocol_release(&p);
+		}
+	}
+	fprintf(f, "\n  History\n");
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "    entry %-6lld for version %u by %-18s %-9s %s%s%s\n", (long long)rows[i].id,
+		        rows[i].version, rows[i].operator_id, states[rows[i].state & 3], rows[i].created,
+		        rows[i].reason[0] ? "  reason: " : "", rows[i].reason);
+	if (!n)
+		fprintf(f, "    no entries\n");
+	tally_store_rows_free(rows, n);
+}
+
+int cmd_results(int argc, char **argv)
+{
+	static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+	                                     {"format", required_argument, NULL, 'f'},
+	                                     {"constituency", required_argument, NULL, 'c'},
+	                                     {"station", required_argument, NULL, 's'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
+	const char *db = cli_default_db(), *format = "text", *cons = NULL, *station = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "hd:f:c:s:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'f': format = optarg; break;
+		case 'c': cons = optarg; break;
+		case 's': station = optarg; break;
+		case 'h': fputs(help, stdout); return EXIT_OK;
+		default: return cli_usage("results", "bad option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage("results", "unexpected argument '%s'", argv[optind]);
+	render_format fmt;
+	if (strcmp(format, "text") == 0)
+		fmt = RENDER_TEXT;
+	else if (strcmp(format, "csv") == 0)
+		fmt = RENDER_CSV;
+	else if (strcmp(format, "json") == 0)
+		fmt = RENDER_JSON;
+	else
+		return cli_usage("results", "--format is text, csv or json");
+	if (cons && station)
+		return cli_usage("results", "give --constituency or --station, not both");
+	tally_store *s = NULL;
+	tally_election *e = NULL;
+	int rc = cli_open(db, &s, &e);
+	if (rc)
+		return rc;
+	tally_results *r = NULL;
+	tally_error err = TALLY_ERROR_INIT;
+	uint32_t idx = TALLY_NONE;
+	if (cons && (idx = tally_election_constituency(e, cons)) == TALLY_NONE) {
+		tally_error_set(&err, TALLY_ENOTFOUND, "A003", cons, "unknown constituency '%s'", cons);
+		cli_error(&err);
+		rc = EXIT_USER;
+	} else if (station && (idx = tally_election_station(e, station)) == TALLY_NONE) {
+		tally_error_set(&err, TALLY_ENOTFOUND, "P005", station, "unknown station '%s'", station);
+		cli_error(&err);
+		rc = EXIT_USER;
+	} else if (tally_store_count(s, e, &r, &err)) {
+		cli_error(&err);
+		rc = EXIT_USER;
+	} else if (cons) {
+		render_constituency(stdout, r, idx, fmt);
+	} else if (station) {
+		station_text(stdout, r, s, idx, fmt == RENDER_CSV ? RENDER_JSON : fmt);
+	} else {
+		render_results(stdout, r, fmt);
+	}
+	tally_results_free(r);
+	tally_election_free(e);
+	tally_store_close(s);
+	return rc;
+}

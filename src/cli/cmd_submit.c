@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cmd_submit.c: `tally submit` enters protocols from JSON or CSV files. A
+ * file is parsed whole first (a malformed file stores nothing); each entry
+ * is then decided by the double-entry rules and the control relations, and
+ * all stored entries are committed durably together. Refused entries are
+ * listed with their reason and code; differences between two entries are
+ * printed as difference reports.
+ */
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char help[] =
+	"usage: tally submit [--db PATH] [--format json|csv] [--quiet] FILE...\n"
+	"\n"
+	"Enter protocols. FILE holds one protocol, an array of them, {\"protocols\": [...]}\n"
+	"(JSON), or a CSV with the columns station, operator, [reason], the template's\n"
+	"line keys and candidate ids (empty cells for candidates of other\n"
+	"constituencies). '-' reads standard input.\n"
+	"\n"
+	"With double entry on (the default), a station's protocol is accepted when two\n"
+	"entries by different operators agree; when they differ, neither is accepted\n"
+	"and a difference report is printed: a third operator's entry that agrees with\n"
+	"one of them, or 'tally resolve', settles it. A protocol that breaks an\n"
+	"error-severity control relation is refused; warnings are recorded and shown.\n"
+	"A correction of an accepted protocol needs a \"reason\" and becomes a new\n"
+	"version; earlier versions are kept.\n"
+	"\n"
+	"  --db PATH          the database (default $TALLY_DB, else ./tally.db)\n"
+	"  --format F         json or csv (default: guessed from the content)\n"
+	"  -q, --quiet        print only the summary and refusals\n"
+	"\n"
+	"exit status: 0 if every entry was stored, 1 if any was refused or a file is bad.\n";
+
+int cmd_submit(int argc, char **argv)
+{
+	static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+	                                     {"format", required_argument, NULL, 'f'},
+	                                     {"quiet", no_argument, NULL, 'q'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
+	const char *db = cli_default_db(), *format = NULL;
+	bool quiet = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "hd:f:q", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'f': format = optarg; break;
+		case 'q': quiet = true; break;
+		case 'h': fputs(help, stdout); return EXIT_OK;
+		default: return cli_usage("submit", "bad option");
+		}
+	}
+	if (optind >= argc)
+		return cli_usage("submit", "give at least one protocol file");
+	if (format && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)
+		return cli_usage("submit", "--format is json or csv");
+	tally_store *s = NULL;
+	tally_election *e = NULL;
+	int rc = cli_open(db, &s, &e);
+	if (rc)
+		return rc;
+	size_t counts[5] = {0}, refused = 0, warned = 0;
+	for (int fi = optind; fi < argc && rc == EXIT_OK; fi++) {
+		const char *path = argv[fi];
+		size_t len = 0, n = 0;
+		char *buf = cli_read(path, TALLY_MAX_INPUT_BYTES, &len);
+		if (!buf) {
+			rc = EXIT_USER;
+			break;
+		}
+		tally_entry *entries = NULL;
+		tally_error err = TALLY_ERROR_INIT;
+		if (tally_entries_parse(e, buf, len, path, format, &entries, &n, &err)) {
+			cli_error(&err);
+			fprintf(stderr, "nothing from '%s' was stored\n", path);
+			free(buf);
+			rc = EXIT_USER;
+			break;
+		}
+		free(buf);
+		tally_submit_outcome *out = calloc(n ? n : 1, sizeof *out);
+		if (!out) {
+			cli_errorf("out of memory");
+			tally_entries_free(entries, n);
+			rc = EXIT_USER;
+			break;
+		}
+		if (tally_store_submit(s, e, entries, n, out, &err)) {
+			cli_error(&err);
+			fprintf(stderr, "nothing from '%s' was stored\n", path);
+			rc = EXIT_USER;
+		} else {
+			for (size_t i = 0; i < n; i++) {
+				const char *sid = e->stations[entries[i].p.station].id;
+				if (out[i].status != TALLY_OK) {
+					refused++;
+					cli_error(&out[i].err);
+					continue;
+				}
+				counts[out[i].action]++;
+				if (out[i].check.n_warnings) {
+					warned++;
+					if (!quiet)
+						for (uint32_t k = 0; k < out[i].check.n; k++) {
+							char d[400];
+							tally_violation_describe(e, &out[i].check.v[k], d, sizeof d);
+							printf("warning: station %s: %s\n", sid, d);
+						}
+				}
+				if (out[i].action == TALLY_ACT_CONFLICT && !quiet)
+					cli_print_diff(stdout, s, e, entries[i].p.station);
+			}
+		}
+		free(out);
+		tally_entries_free(entries, n);
+	}
+	char a[32];
+	printf("submitted: %s accepted, %zu corrections-or-first entries pending a second "
+	       "entry, %zu differences, %zu resolved by a third entry, %zu repeats, %zu "
+	       "refused, %zu with warnings\n",
+	       cli_commas(counts[TALLY_ACT_ACCEPT], a), counts[TALLY_ACT_PEND],
+	       counts[TALLY_ACT_CONFLICT], counts[TALLY_ACT_RESOLVE], counts[TALLY_ACT_DUPLICATE],
+	       refused, warned);
+	if (refused && rc == EXIT_OK)
+		rc = EXIT_USER;
+	tally_election_free(e);
+	tally_store_close(s);
+	return rc;
+}

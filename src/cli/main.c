@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * main.c: the `tally` command: one table of commands, each in its own
+ * cmd_<name>.c with its own options and --help.
+ */
+#include "cli/cli.h"
+
+#include <string.h>
+
+static const cli_command commands[] = {
+	{"init", cmd_init, "create an election database from a definition file"},
+	{"check", cmd_check, "check a definition file without storing anything"},
+	{"export", cmd_export, "write the stored definition back as JSON"},
+	{"submit", cmd_submit, "enter protocols (JSON or CSV; double entry)"},
+	{"conflicts", cmd_conflicts, "list double-entry differences waiting for resolution"},
+	{"resolve", cmd_resolve, "settle a double-entry difference"},
+	{"annul", cmd_annul, "annul a station's or a constituency's result"},
+	{"turnout", cmd_turnout, "record intraday turnout reports, or show turnout over the day"},
+	{"results", cmd_results, "print results: seats, votes, turnout, progress, constituencies"},
+	{"simulate", cmd_simulate, "generate a synthetic election (the demo)"},
+	{"import", cmd_import, "import real polling-station data from CSV"},
+	{"presets", cmd_presets, "list protocol templates and import presets"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tally <command> [options]\n\n"
+	           "tally runs an election night: definition, protocols, counting, results.\n\n"
+	           "commands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'tally <command> --help' describes a command. The database is\n"
+	           "--db PATH, else $TALLY_DB, else ./tally.db.\n"
+	           "exit status: 0 success, 1 bad input or refused data, 2 usage error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+		printf("tally %s\n", TALLY_VERSION_STRING);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "usage error: unknown command '%s'\n\n", name);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * render.h: one renderer for results, used by the command line (and by the
+ * server later): text tables for people, CSV and JSON for programs.
+ */
+#ifndef TALLY_RENDER_H
+#define TALLY_RENDER_H
+
+#include "tally/tally.h"
+#include <stdio.h>
+
+typedef enum render_format { RENDER_TEXT, RENDER_CSV, RENDER_JSON } render_format;
+
+/* The whole election: progress, turnout, seats and votes, every
+ * constituency, flagged protocols. */
+void render_results(FILE *f, const tally_results *r, render_format fmt);
+
+/* One constituency: its outcome, candidates and stations. */
+void render_constituency(FILE *f, const tally_results *r, uint32_t c, render_format fmt);
+
+/* Sort helpers shared with other views. */
+void render_affiliation_order(const tally_results *r, uint32_t *order);
+const char *render_affiliation_name(const tally_results *r, uint32_t a);
+const char *render_affiliation_abbrev(const tally_results *r, uint32_t a);
+
+/* Writes s as a JSON string / CSV field. */
+void render_json_str(FILE *f, const char *s);
+void render_csv_str(FILE *f, const char *s);
+
+#endif

@@ -16,7 +16,7 @@ int tj_load(const char *buf, size_t len, const char *file, const tj_codes *c, js
             tally_error *err)
 {
 	json_error_t je;
-	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	if (!root) {
 		char where[256];
 		snprintf(where, sizeof where, "%s: line %d, column %d", file ? file : "input", je.line,

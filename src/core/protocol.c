@@ -269,6 +269,7 @@ static int parse_csv_entries(const tally_election *e, const char *buf, size_t le
 		rc = tally_error_set(err, TALLY_EINVAL, "C003", file, "the CSV file is empty");
 		goto out;
 	}
+	rc = TALLY_OK;
 	ncol = csv.n_fields;
 	col = tally_calloc(ncol, sizeof *col);
 	if (!col) {
@@ -332,6 +333,7 @@ static int parse_csv_entries(const tally_election *e, const char *buf, size_t le
 	while ((rc = tally_csv_next(&csv, err)) == 1) {
 		tally_entry en;
 		memset(&en, 0, sizeof en);
+		rc = TALLY_OK;
 		snprintf(where, sizeof where, "%s: line %llu", file, (unsigned long long)csv.line);
 		if (csv.n_fields != ncol) {
 			rc = tally_error_set(err, TALLY_EINVAL, "C002", where,

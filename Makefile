@@ -49,7 +49,8 @@ TEST_LIB_OBJ := $(LIB_SRC:%.c=build/test/%.o)
 TEST_APP_OBJ := $(filter-out build/test/src/cli/main.o,$(APP_SRC:%.c=build/test/%.o))
 UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=build/test/unit/%)
 
-.PHONY: all check unit cases demo bench bench-quick install uninstall clean deps-check fuzz
+.PHONY: all check unit cases demo bench bench-quick install uninstall clean deps-check fuzz \
+        fuzz-replay error-codes
 
 all: build/tally build/libtally.a build/libtally.so.$(SOVER) build/tally.pc
 
@@ -96,7 +97,40 @@ unit: $(UNIT_BIN)
 cases: build/test/tally
 	@TALLY=build/test/tally tests/cases/run.sh
 
-check: unit cases
+# ---- fuzzing ----
+# Every parser has a libFuzzer harness in fuzz/ with a seed corpus in
+# fuzz/corpus/NAME. `make check` replays the corpora under gcc's sanitizers
+# (fuzz/driver.c); `make fuzz` runs each harness with clang's libFuzzer for
+# FUZZ_SECONDS (default 60) each.
+FUZZ_NAMES  := $(patsubst fuzz/fuzz_%.c,%,$(sort $(wildcard fuzz/fuzz_*.c)))
+FUZZ_REPLAY := $(FUZZ_NAMES:%=build/test/fuzz/replay_%)
+FUZZ_SECONDS ?= 60
+FUZZ_CC     ?= clang
+
+build/test/fuzz/replay_%: fuzz/fuzz_%.c fuzz/driver.c $(TEST_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< fuzz/driver.c $(TEST_LIB_OBJ) $(TEST_LDFLAGS) $(PKG_LIBS) -lm
+
+fuzz-replay: $(FUZZ_REPLAY)
+	@set -e; for n in $(FUZZ_NAMES); do printf '%s: ' $$n; ./build/test/fuzz/replay_$$n fuzz/corpus/$$n/*; done
+
+build/fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc $(PKG_CFLAGS) \
+	    -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lm
+
+fuzz: $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+	@set -e; for n in $(FUZZ_NAMES); do \
+	  mkdir -p build/fuzz/corpus_$$n; \
+	  echo "== fuzz $$n for $(FUZZ_SECONDS) s"; \
+	  ./build/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	      build/fuzz/corpus_$$n fuzz/corpus/$$n 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|crash' || true; \
+	done
+
+error-codes:
+	@tests/check-error-codes.sh
+
+check: unit cases fuzz-replay error-codes
 	@echo "make check: all tests passed"
 
 # ---- demo and benchmarks ----

@@ -146,13 +146,13 @@ static void text_results(FILE *f, const tally_results *r)
 	if (!order)
 		return;
 	render_affiliation_order(r, order);
-	fprintf(f, "\nSeats and votes\n\n  %-44s %-8s %5s %14s %9s %10s\n", "Party or bloc", "",
+	fprintf(f, "\nSeats and votes\n\n  %-44s %-8s %5s %14s %9s  %10s\n", "Party or bloc", "",
 	        "Seats", "Votes", "Share", "Candidates");
 	for (uint32_t i = 0; i < r->n_aff; i++) {
 		const tally_affiliation_result *x = &r->aff[order[i]];
 		if (!x->candidates && !x->seats)
 			continue;
-		fprintf(f, "  %-44.44s %-8.8s %5u %14s %9s %10u\n", render_affiliation_name(r, order[i]),
+		fprintf(f, "  %-44.44s %-8.8s %5u %14s %9s  %10u\n", render_affiliation_name(r, order[i]),
 		        x->kind == 2 ? "" : render_affiliation_abbrev(r, order[i]), x->seats,
 		        commas(x->votes, a), pct(x->votes, r->valid, p), x->candidates);
 	}
@@ -161,7 +161,8 @@ static void text_results(FILE *f, const tally_results *r)
 		fprintf(f, "  %-44s %-8s %5u\n", "Seats not filled", "", e->seats - r->seats_filled);
 	free(order);
 
-	fprintf(f, "\nConstituencies\n\n  %-8s %-18s %-11s %9s %8s  %-26s %-8s %11s %8s %14s\n", "Id",
+	fprintf(f, "\nConstituencies (margin: votes and percentage points over the runner-up)\n\n"
+	           "  %-8s %-18s %-11s %9s %8s  %-26s %-11s %11s %8s %16s\n", "Id",
 	        "Name", "Outcome", "Reported", "Turnout", "Winner (or leader)", "", "Votes", "Share",
 	        "Margin");
 	for (uint32_t c = 0; c < e->n_constituencies; c++) {
@@ -183,7 +184,7 @@ static void text_results(FILE *f, const tally_results *r)
 		char margin[48];
 		uint32_t dm = tally_permyriad(wv - sv, cr->valid);
 		snprintf(margin, sizeof margin, "%s (%u.%02u)", commas(wv - sv, b), dm / 100, dm % 100);
-		fprintf(f, "  %-8.8s %-18.18s %-11s %9s %8s  %-26.26s %-8.8s %11s %8s %14s\n",
+		fprintf(f, "  %-8.8s %-18.18s %-11s %9s %8s  %-26.26s %-11.11s %11s %8s %16s\n",
 		        e->constituencies[c].id, e->constituencies[c].name, tally_outcome_name(cr->outcome),
 		        rep, pct(cr->ballots_cast, cr->registered_lines, p), wname, waff, commas(wv, a),
 		        pct(wv, cr->valid, p2), w >= 0 && s >= 0 ? margin : "-");

@@ -95,8 +95,9 @@ TALLY_API void tally_protocol_check(const tally_election *e, const tally_protoco
                                     tally_check *out);
 
 /* tally_violation_describe writes a sentence for people, for example
- * "relation AZ05 'in_mobile + in_stationary <= received' fails: 1,210 > 1,190"
- * into buf (always NUL-terminated). */
+ * "AZ05 warning: 'in_mobile + in_stationary <= voters_received' fails:
+ * 1,210 > 1,190 (more ballots in the boxes than were issued: possible
+ * ballot stuffing)" into buf (always NUL-terminated). */
 TALLY_API void tally_violation_describe(const tally_election *e, const tally_violation *v,
                                         char *buf, size_t size);
 

@@ -151,6 +151,27 @@ int cmd_annul(int argc, char **argv)
 	}
 	tally_csv_release(&csv);
 	free(buf);
+	/* refuse the file whole if any row is already annulled, or twice in it */
+	if (r >= 0) {
+		tally_annulment_row *done = NULL;
+		size_t nd = 0;
+		if (tally_store_annulments(s, e, &done, &nd, &err))
+			r = -1;
+		for (size_t i = 0; r >= 0 && i < n; i++) {
+			uint32_t idx = by_cons ? tally_election_constituency(e, ids[i])
+			                       : tally_election_station(e, ids[i]);
+			bool dup = false;
+			for (size_t j = 0; j < nd; j++)
+				dup |= done[j].kind == (by_cons ? 1 : 0) && done[j].target == idx;
+			for (size_t j = 0; j < i; j++)
+				dup |= strcmp(ids[j], ids[i]) == 0;
+			if (dup)
+				r = tally_error_set(&err, TALLY_ECONFLICT, "A001", file,
+				                    "%s '%s' is already annulled (or listed twice)",
+				                    by_cons ? "constituency" : "station", ids[i]);
+		}
+		tally_free(done);
+	}
 	if (r < 0) {
 		cli_error(&err);
 		fprintf(stderr, "nothing was annulled\n");

@@ -2,8 +2,9 @@
 /*
  * cmd_import.c: `tally import` reads real polling-station data (CSV) with a
  * preset or a column map, builds the election, checks every protocol
- * against the template's relations, stores it all in a new database in one
- * transaction, and prints the results and the stations that break a
+ * against the template's relations, stores it in a new database (the
+ * definition in one transaction, then every protocol in a second; a failure
+ * removes the new file), and prints the results and the stations that break a
  * relation (never dropping them).
  */
 #include "cli/cli.h"
@@ -14,7 +15,7 @@
 #include <string.h>
 
 static const char help[] =
-	"usage: tally import FILE.csv (--preset NAME | --map MAP.json) --db PATH\n"
+	"usage: tally import FILE.csv (--preset NAME | --map MAP.json) [--db PATH]\n"
 	"                    [--violations OUT.csv] [--format text|csv|json] [--no-store]\n"
 	"\n"
 	"Import a polling-station results file ('-' reads standard input; for a zip,\n"
@@ -23,8 +24,10 @@ static const char help[] =
 	"(docs/formats.md). Every protocol is checked; stations that break a control\n"
 	"relation are counted, listed and kept.\n"
 	"\n"
-	"  --db PATH            the database to create (must not exist)\n"
-	"  --violations OUT     write every broken relation as CSV (station,code,lhs,rhs)\n"
+	"  --db PATH            the database to create (must not exist; default $TALLY_DB,\n"
+	"                       else ./tally.db)\n"
+	"  --violations OUT     write every broken relation as CSV\n"
+	"                       (station,code,severity,relation,lhs,rhs)\n"
 	"  --format F           how to print the results (default text)\n"
 	"  --no-store           check and count only; create no database\n";
 

@@ -16,6 +16,15 @@ int cmd_presets(int argc, char **argv)
 		return EXIT_OK;
 	}
 	const char *const *names = tally_template_preset_names();
+	if (argc > 1) {
+		tally_template *t = NULL;
+		tally_error err = TALLY_ERROR_INIT;
+		if (tally_template_preset(argv[1], &t, &err)) {
+			cli_error(&err);
+			return EXIT_USER;
+		}
+		tally_template_free(t);
+	}
 	for (size_t i = 0; names[i]; i++) {
 		if (argc > 1 && strcmp(argv[1], names[i]) != 0)
 			continue;

@@ -84,6 +84,26 @@ static void station_text(FILE *f, const tally_results *r, tally_store *s, uint32
 		tally_store_rows_free(rows, n);
 		return;
 	}
+	if (fmt == RENDER_CSV) {
+		fprintf(f, "station,item,key,label,value\n");
+		for (uint32_t k = 0; v && k < e->tmpl->n_lines; k++) {
+			render_csv_str(f, sta->id);
+			fprintf(f, ",line,%s,", e->tmpl->lines[k].key);
+			render_csv_str(f, e->tmpl->lines[k].label);
+			fprintf(f, ",%u\n", v[k]);
+		}
+		for (uint32_t k = 0; v && k < con->n_candidates; k++) {
+			const tally_candidate *cd = &e->candidates[con->candidates[k]];
+			render_csv_str(f, sta->id);
+			fputs(",candidate,", f);
+			render_csv_str(f, cd->id);
+			fputc(',', f);
+			render_csv_str(f, cd->name);
+			fprintf(f, ",%u\n", v[e->tmpl->n_lines + k]);
+		}
+		tally_store_rows_free(rows, n);
+		return;
+	}
 	fprintf(f, "Station %s %s\n", sta->id, sta->name);
 	fprintf(f, "  Constituency %s %s; %s; %s registered voters\n", con->id, con->name,
 	        tally_station_type_name(sta->type), cli_commas(sta->registered, a));
@@ -184,7 +204,7 @@ int cmd_results(int argc, char **argv)
 	} else if (cons) {
 		render_constituency(stdout, r, idx, fmt);
 	} else if (station) {
-		station_text(stdout, r, s, idx, fmt == RENDER_CSV ? RENDER_JSON : fmt);
+		station_text(stdout, r, s, idx, fmt);
 	} else {
 		render_results(stdout, r, fmt);
 	}

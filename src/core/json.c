@@ -8,14 +8,46 @@
  */
 #include "json_int.h"
 
-const tj_codes tj_def_codes = {"D001", "D002", "D003", "D004", "D007", "D020"};
-const tj_codes tj_proto_codes = {"P001", "P002", "P003", "P004", "P008", "P018"};
-const tj_codes tj_map_codes = {"M001", "M002", "M003", "M004", "M002", "M001"};
+const tj_codes tj_def_codes = {"D001", "D002", "D003", "D004", "D007", "D020", "D015", "D021"};
+const tj_codes tj_proto_codes = {"P001", "P002", "P003", "P004", "P008", "P018", "P019", "P020"};
+const tj_codes tj_map_codes = {"M001", "M002", "M003", "M004", "M002", "M001", "M002", "M001"};
+
+/* Depth of the deepest array or object inside "v" (1 for a flat one). The
+ * parser itself stops at 2048 levels, so this recursion is bounded. */
+static int depth_of(const json_t *v)
+{
+	int d = 0;
+	if (json_is_object(v)) {
+		const char *k;
+		json_t *x;
+		json_object_foreach((json_t *)v, k, x) {
+			int dx = depth_of(x);
+			if (dx > d)
+				d = dx;
+		}
+		return d + 1;
+	}
+	if (json_is_array(v)) {
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			int dx = depth_of(json_array_get(v, i));
+			if (dx > d)
+				d = dx;
+		}
+		return d + 1;
+	}
+	return 0;
+}
 
 int tj_load(const char *buf, size_t len, const char *file, const tj_codes *c, json_t **out,
             tally_error *err)
 {
 	json_error_t je;
+	/* a UTF-8 byte order mark is not JSON, but editors write one */
+	if (len >= 3 && (unsigned char)buf[0] == 0xef && (unsigned char)buf[1] == 0xbb &&
+	    (unsigned char)buf[2] == 0xbf) {
+		buf += 3;
+		len -= 3;
+	}
 	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	if (!root) {
 		char where[256];
@@ -25,6 +57,11 @@ int tj_load(const char *buf, size_t len, const char *file, const tj_codes *c, js
 			return tally_error_set(err, TALLY_EINVAL, c->dupkey, where, "%s", je.text);
 		return tally_error_set(err, TALLY_EINVAL, c->malformed, where, "malformed JSON: %s",
 		                       je.text);
+	}
+	if (depth_of(root) > TALLY_MAX_JSON_DEPTH) {
+		json_decref(root);
+		return tally_error_set(err, TALLY_ELIMIT, c->depth, file ? file : "input",
+		                       "JSON nested deeper than %d levels", TALLY_MAX_JSON_DEPTH);
 	}
 	*out = root;
 	return TALLY_OK;
@@ -127,7 +164,7 @@ int tj_str(const json_t *obj, const char *key, bool required, size_t maxlen, con
 		return rc;
 	if (json_string_length(v) > maxlen) {
 		char p[256];
-		return tally_error_set(err, TALLY_ELIMIT, "D015", tj_path_key(p, sizeof p, path, key),
+		return tally_error_set(err, TALLY_ELIMIT, c->limit, tj_path_key(p, sizeof p, path, key),
 		                       "'%s' is longer than %zu bytes", key, maxlen);
 	}
 	*out = json_string_value(v);

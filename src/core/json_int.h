@@ -19,6 +19,8 @@ typedef struct tj_codes {
 	const char *unknown;   /* key not in the schema */
 	const char *range;     /* number out of range */
 	const char *dupkey;    /* the same key twice in an object */
+	const char *limit;     /* a string longer than its limit */
+	const char *depth;     /* nesting deeper than TALLY_MAX_JSON_DEPTH */
 } tj_codes;
 
 extern const tj_codes tj_def_codes, tj_proto_codes, tj_map_codes;

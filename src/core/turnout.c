@@ -92,6 +92,9 @@ int tally_turnout_parse(const tally_election *e, const char *buf, size_t len, co
 		csv = strcmp(format, "csv") == 0;
 	else {
 		size_t i = 0;
+		if (len >= 3 && (unsigned char)buf[0] == 0xef && (unsigned char)buf[1] == 0xbb &&
+		    (unsigned char)buf[2] == 0xbf)
+			i = 3;
 		while (i < len && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t'))
 			i++;
 		csv = !(i < len && (buf[i] == '[' || buf[i] == '{'));

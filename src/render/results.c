@@ -202,7 +202,7 @@ static void text_results(FILE *f, const tally_results *r)
 			if (!sr->reported || sr->annulled || !(sr->n_errors || sr->n_warnings))
 				continue;
 			if (shown++ == 50) {
-				fprintf(f, "  ... and %u more (tally results --format csv lists them all)\n",
+				fprintf(f, "  ... and %u more (tally results --format json lists them all)\n",
 				        r->warned - 50);
 				break;
 			}

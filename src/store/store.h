@@ -9,7 +9,7 @@
  *
  * Every function returns a tally_status and fills "err" on failure; on
  * failure nothing is changed in the database (the transaction is rolled
- * back). Store errors carry codes S001-S009 (docs/errors.md).
+ * back). Store errors carry codes S001-S008 (docs/errors.md).
  */
 #ifndef TALLY_STORE_H
 #define TALLY_STORE_H

@@ -9,7 +9,8 @@
  *
  * Every function returns a tally_status and fills "err" on failure; on
  * failure nothing is changed in the database (the transaction is rolled
- * back). Store errors carry codes S001-S008 (docs/errors.md).
+ * back). Store errors carry codes S001-S008 (S006 damaged data, S007 an index out
+ * of range, S008 another election's model) (docs/errors.md).
  */
 #ifndef TALLY_STORE_H
 #define TALLY_STORE_H
@@ -54,7 +55,8 @@ typedef struct tally_submit_outcome {
  * An entry that is refused changes nothing and does not stop the others;
  * its outcome says why. All stored entries are committed durably in one
  * transaction before the function returns TALLY_OK ("out" has n outcomes).
- * A returned error (TALLY_ESTORE, TALLY_ENOMEM) means nothing was stored. */
+ * A returned error (TALLY_ESTORE, TALLY_ENOMEM) means nothing was stored, and
+ * "out" is then undefined. */
 int tally_store_submit(tally_store *s, const tally_election *e, const tally_entry *entries,
                        size_t n, tally_submit_outcome *out, tally_error *err);
 
@@ -83,7 +85,8 @@ int tally_store_entries(tally_store *s, const tally_election *e, uint32_t st,
                         tally_entry_row **out, size_t *n, tally_error *err);
 void tally_store_rows_free(tally_entry_row *rows, size_t n);
 
-/* tally_store_conflicts lists stations now in conflict (ascending index). */
+/* tally_store_conflicts lists stations now in conflict (ascending index);
+ * "*out" is freed with tally_free. */
 int tally_store_conflicts(tally_store *s, const tally_election *e, uint32_t **out, size_t *n,
                           tally_error *err);
 
@@ -111,6 +114,7 @@ int tally_store_annul_station(tally_store *s, const tally_election *e, uint32_t 
                               const char *reason, const char *who, tally_error *err);
 int tally_store_annul_constituency(tally_store *s, const tally_election *e, uint32_t c,
                                    const char *reason, const char *who, tally_error *err);
+/* tally_store_annulments lists every annulment; "*out" is freed with tally_free. */
 int tally_store_annulments(tally_store *s, const tally_election *e, tally_annulment_row **out,
                            size_t *n, tally_error *err);
 
@@ -121,7 +125,8 @@ int tally_store_annulments(tally_store *s, const tally_election *e, tally_annulm
  * not at all. "*stored" gets how many were new (repeats are skipped). */
 int tally_store_turnout_add(tally_store *s, const tally_election *e, const tally_turnout *t,
                             size_t n, size_t *stored, tally_error *err);
-/* tally_store_turnout lists every stored report, by station then time. */
+/* tally_store_turnout lists every stored report, by station then time;
+ * "*out" is freed with tally_free. */
 int tally_store_turnout(tally_store *s, const tally_election *e, tally_turnout **out,
                         size_t *n, tally_error *err);
 

@@ -42,9 +42,9 @@
 #define S_NOTOURS "S003"   /* not a tally database, or another schema version */
 #define S_SQLITE "S004"    /* SQLite refused an operation */
 #define S_IMPORTED "S005"  /* import over a station that has entries */
+#define S_CORRUPT "S006"   /* stored data damaged or contradicting itself (as protocol.c) */
 #define S_NOTARGET "S007"  /* station or constituency index out of range */
 #define S_MISMATCH "S008"  /* the election passed is not the stored one */
-#define S_CORRUPT "S006"   /* stored data damaged or contradicting itself (as protocol.c) */
 
 /* The schema, version STORE_SCHEMA_VERSION. Indexes into the definition are
  * the model's array indexes; entries.state is a tally_entry_state; lot_seed
@@ -105,17 +105,14 @@ static const char SCHEMA_SQL[] =
 
 /* The statements, prepared on first use and kept for the connection. */
 enum stmt_id {
-	Q_BEGIN, Q_BEGIN_READ, Q_COMMIT, Q_ROLLBACK,
+	Q_BEGIN, Q_BEGIN_READ, Q_COMMIT,
 	Q_ELECTION_INS, Q_CONTEST_INS, Q_CONS_INS, Q_STATION_INS, Q_STATION_INS_N, Q_PARTY_INS,
-	Q_BLOC_INS,
-	Q_MEMBER_INS, Q_CAND_INS,
+	Q_BLOC_INS, Q_MEMBER_INS, Q_CAND_INS,
 	Q_ELECTION_GET, Q_CONTEST_ALL, Q_CONS_ALL, Q_STATION_ALL, Q_PARTY_ALL, Q_BLOC_ALL,
 	Q_MEMBER_GET, Q_CAND_ALL, Q_META_VERSION, Q_SIZES,
 	Q_CURRENT_GET, Q_OPEN_GET, Q_ANNULLED, Q_ENTRY_STATIONS,
 	Q_ENTRY_INS, Q_ENTRY_SET, Q_PROTO_INS, Q_IMPORT_NEW, Q_IMPORT_INS, Q_IMPORT_INS_N,
-	Q_IMPORT_DONE,
-	Q_RESOLUTION_INS,
-	Q_ENTRIES_ALL, Q_ENTRIES_ST, Q_CONFLICTS,
+	Q_IMPORT_DONE, Q_RESOLUTION_INS, Q_ENTRIES_ALL, Q_ENTRIES_ST, Q_CONFLICTS,
 	Q_ANNUL_INS, Q_ANNUL_ALL, Q_TURNOUT_ST, Q_TURNOUT_INS, Q_TURNOUT_ALL, Q_COUNT,
 	Q__N
 };
@@ -124,7 +121,6 @@ static const char *const stmt_sql[Q__N] = {
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
 	[Q_BEGIN_READ] = "BEGIN",
 	[Q_COMMIT] = "COMMIT",
-	[Q_ROLLBACK] = "ROLLBACK",
 	[Q_ELECTION_INS] = "INSERT INTO election(id, name, date, body, seats, double_entry, rule,"
 		" tie, lot_seed, invalid_num, invalid_den, template)"
 		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -323,13 +319,15 @@ static int bind_blob(sqlite3_stmt *st, int i, const unsigned char *v, size_t len
 	return sqlite3_bind_blob(st, i, v, (int)len, SQLITE_STATIC);
 }
 
-/* A bind failure is reported like any other SQLite error. */
+/* A bind failure ("brc" may be several codes or'ed together) is reported
+ * like any other SQLite error. */
 static int bind_fail(tally_store *s, int brc, tally_error *err)
 {
-	if (brc == SQLITE_NOMEM)
+	if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_NOMEM)
 		return oom(err);
-	return tally_error_set(err, TALLY_ESTORE, S_SQLITE, s->path, "database error: %s",
-	                       sqlite3_errstr(brc));
+	return tally_error_set(err, TALLY_ESTORE, S_SQLITE, s->path,
+	                       "database error: a value cannot be bound (%s)",
+	                       brc == SQLITE_TOOBIG ? "too big" : sqlite3_errmsg(s->db));
 }
 
 static const char *col_text(sqlite3_stmt *st, int i)
@@ -1311,8 +1309,9 @@ static int submit_one(tally_store *s, const tally_election *e, const tally_entry
 		break;
 	case TALLY_ACT_RESOLVE:
 		TALLY_ASSERT(ld.n_open == 2 && d.which < 2);
-		if (!reason[0])
-			reason = ld.open_reason[d.which];
+		if (!en->reason[0])
+			reason = ld.open_reason[d.which][0] ? ld.open_reason[d.which]
+			                                    : ld.open_reason[1 - d.which];
 		rc = insert_entry(s, st, next, en->operator_id, en->reason, now, TALLY_ENTRY_ACCEPTED,
 		                  vals, len, &o->entry_id, err);
 		if (rc == TALLY_OK)
@@ -1686,6 +1685,14 @@ static int turnout_one(tally_store *s, const tally_election *e, const tally_turn
 	if (t->station >= e->n_stations)
 		return tally_error_set(err, TALLY_ENOTFOUND, "T005", NULL,
 		                       "no station with index %u", t->station);
+	if (t->minute > 1439)
+		return tally_error_set(err, TALLY_EINVAL, "T001", e->stations[t->station].id,
+		                       "minute %u is not a time of day (0 to 1439)", t->minute);
+	if (t->voters > e->stations[t->station].registered)
+		return tally_error_set(err, TALLY_EINVAL, "T002", e->stations[t->station].id,
+		                       "%llu voters is more than the %llu registered",
+		                       (unsigned long long)t->voters,
+		                       (unsigned long long)e->stations[t->station].registered);
 	if ((rc = stmt(s, Q_TURNOUT_ST, &q, err)) != TALLY_OK)
 		return rc;
 	if ((src = sqlite3_bind_int64(q, 1, t->station)) != SQLITE_OK) {

@@ -59,11 +59,15 @@ TALLY_API int tally_import_map_parse(const char *buf, size_t len, const char *fi
 TALLY_API void tally_import_map_free(tally_import_map *m);
 
 /* The result of an import: the election it built, one protocol per station
- * (protocols[i].station == i) and the check of each. */
+ * (protocols[i].station == i) and the check of each (re-run
+ * tally_protocol_check on a station for the values of each side). The
+ * protocols' numbers live in one block owned by the import: do not release
+ * them one by one. */
 typedef struct tally_import {
 	tally_election *e;
 	tally_protocol *protocols;
-	tally_check *checks;
+	tally_check_summary *checks;
+	uint64_t *values;           /* the block behind every protocol */
 	size_t n;
 	uint64_t rows;              /* data rows read */
 	uint32_t stations_with_errors, stations_with_warnings;

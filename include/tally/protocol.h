@@ -89,6 +89,15 @@ typedef struct tally_check {
 	uint32_t n_warnings;
 } tally_check;
 
+/* A check in 16 bytes, for keeping one per station of a large election. */
+typedef struct tally_check_summary {
+	uint16_t n_errors, n_warnings;
+	uint64_t failed;     /* bit i set: relation i fails */
+} tally_check_summary;
+
+/* tally_check_summarize condenses "c" into "*out". */
+TALLY_API void tally_check_summarize(const tally_check *c, tally_check_summary *out);
+
 /* tally_protocol_check evaluates every relation of the template over "p"
  * and fills "*out". It never fails. */
 TALLY_API void tally_protocol_check(const tally_election *e, const tally_protocol *p,

@@ -129,9 +129,13 @@ int cmd_import(int argc, char **argv)
 			goto out;
 		}
 		fprintf(vf, "station,code,severity,relation,lhs,rhs\n");
-		for (size_t i = 0; i < im->n; i++)
-			for (uint32_t k = 0; k < im->checks[i].n; k++) {
-				const tally_violation *v = &im->checks[i].v[k];
+		for (size_t i = 0; i < im->n; i++) {
+			if (!im->checks[i].failed)
+				continue;
+			tally_check ck;
+			tally_protocol_check(im->e, &im->protocols[i], &ck);
+			for (uint32_t k = 0; k < ck.n; k++) {
+				const tally_violation *v = &ck.v[k];
 				const tally_relation *rel = &im->e->tmpl->relations[v->relation];
 				render_csv_str(vf, im->e->stations[im->protocols[i].station].id);
 				fprintf(vf, ",%s,%s,", rel->code,
@@ -139,6 +143,7 @@ int cmd_import(int argc, char **argv)
 				render_csv_str(vf, rel->text);
 				fprintf(vf, ",%lld,%lld\n", (long long)v->lhs, (long long)v->rhs);
 			}
+		}
 		if (vf != stdout && fclose(vf) != 0) {
 			cli_errorf("cannot write '%s'", viol);
 			goto out;
@@ -155,8 +160,8 @@ int cmd_import(int argc, char **argv)
 		       store ? db : "");
 		uint32_t per[TALLY_MAX_RELATIONS] = {0};
 		for (size_t i = 0; i < im->n; i++)
-			for (uint32_t k = 0; k < im->checks[i].n; k++)
-				per[im->checks[i].v[k].relation]++;
+			for (uint32_t k = 0; k < im->e->tmpl->n_relations; k++)
+				per[k] += (uint32_t)((im->checks[i].failed >> k) & 1);
 		for (uint32_t k = 0; k < im->e->tmpl->n_relations; k++)
 			printf("  %-6s %-7s %8s stations  %s\n", im->e->tmpl->relations[k].code,
 			       im->e->tmpl->relations[k].severity == TALLY_SEV_ERROR ? "error" : "warning",

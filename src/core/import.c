@@ -1058,8 +1058,7 @@ void tally_import_free(tally_import *im)
 {
 	if (!im)
 		return;
-	for (size_t i = 0; im->protocols && i < im->n; i++)
-		tally_protocol_release(&im->protocols[i]);
+	tally_free(im->values);
 	tally_free(im->protocols);
 	tally_free(im->checks);
 	tally_election_free(im->e);
@@ -1132,7 +1131,9 @@ int tally_import_csv(const tally_import_map *m, const char *buf, size_t len, con
 	    !(res->protocols = tally_calloc(e->n_stations ? e->n_stations : 1,
 	                                    sizeof *res->protocols)) ||
 	    !(res->checks = tally_malloc((e->n_stations ? e->n_stations : 1) *
-	                                 sizeof *res->checks))) {
+	                                 sizeof *res->checks)) ||
+	    !(res->values = tally_malloc(((size_t)e->n_stations * (im.n_lines + im.n_cand) + 1) *
+	                                 sizeof *res->values))) {
 		rc = tally_error_set(err, TALLY_ENOMEM, "", NULL, "out of memory");
 		goto out;
 	}
@@ -1140,21 +1141,23 @@ int tally_import_csv(const tally_import_map *m, const char *buf, size_t len, con
 	for (uint32_t i = 0; i < e->n_stations; i++) {
 		tally_protocol *p = &res->protocols[i];
 		const uint32_t *v = im.vals + (size_t)i * (im.n_lines + im.n_cand);
-		if ((rc = tally_protocol_init(p, e, i))) {
-			rc = tally_error_set(err, rc, "", NULL, "out of memory");
-			goto out;
-		}
+		p->station = i;
+		p->n_lines = im.n_lines;
+		p->n_cand = e->constituencies[e->stations[i].constituency].n_candidates;
+		p->lines = res->values + (size_t)i * (im.n_lines + im.n_cand);
+		p->cand = p->lines + im.n_lines;
 		res->n = i + 1;
-		TALLY_ASSERT(p->n_lines == im.n_lines && p->n_cand == im.n_cand);
+		TALLY_ASSERT(p->n_cand == im.n_cand);
 		for (uint32_t k = 0; k < im.n_lines; k++)
 			p->lines[k] = v[k];
 		for (uint32_t k = 0; k < im.n_cand; k++)
 			p->cand[k] = v[im.n_lines + k];
-		tally_check *c = &res->checks[i];
-		tally_protocol_check(e, p, c);
-		res->stations_with_errors += c->n_errors > 0;
+		tally_check c;
+		tally_protocol_check(e, p, &c);
+		tally_check_summarize(&c, &res->checks[i]);
+		res->stations_with_errors += c.n_errors > 0;
 		/* a station counts once: under errors if it breaks any error relation */
-		res->stations_with_warnings += c->n_errors == 0 && c->n_warnings > 0;
+		res->stations_with_warnings += c.n_errors == 0 && c.n_warnings > 0;
 	}
 	res->n = e->n_stations;
 	res->rows = e->n_stations;

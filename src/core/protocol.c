@@ -518,6 +518,15 @@ void tally_protocol_check(const tally_election *e, const tally_protocol *p, tall
 	}
 }
 
+void tally_check_summarize(const tally_check *c, tally_check_summary *out)
+{
+	out->n_errors = (uint16_t)c->n_errors;
+	out->n_warnings = (uint16_t)c->n_warnings;
+	out->failed = 0;
+	for (uint32_t i = 0; i < c->n; i++)
+		out->failed |= (uint64_t)1 << c->v[i].relation;
+}
+
 static const char *signed_commas(int64_t v, char buf[32])
 {
 	if (v >= 0)

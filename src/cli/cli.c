@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const char *cli_default_db(void)
@@ -25,6 +26,11 @@ char *cli_read(const char *path, size_t max, size_t *len)
 		return NULL;
 	}
 	size_t cap = 1 << 16, n = 0, got;
+	struct stat sb;
+	/* a regular file is read in one go into a buffer of its size */
+	if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+	    (size_t)sb.st_size <= max)
+		cap = (size_t)sb.st_size + 1;
 	char *buf = malloc(cap + 1);
 	while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
 		n += got;

@@ -2,9 +2,8 @@
 /*
  * cmd_import.c: `tally import` reads real polling-station data (CSV) with a
  * preset or a column map, builds the election, checks every protocol
- * against the template's relations, stores it in a new database (the
- * definition in one transaction, then every protocol in a second; a failure
- * removes the new file), and prints the results and the stations that break a
+ * against the template's relations, stores it all in a new database that
+ * appears complete or not at all, and prints the results and the stations that break a
  * relation (never dropping them).
  */
 #include "cli/cli.h"
@@ -102,13 +101,6 @@ int cmd_import(int argc, char **argv)
 	}
 	free(buf);
 	buf = NULL;
-	if (store) {
-		if (tally_store_create(db, im->e, &s, &err) ||
-		    tally_store_import(s, im->e, im->protocols, im->n, "import", &err)) {
-			cli_error(&err);
-			goto out;
-		}
-	}
 	if (tally_results_new(im->e, &r)) {
 		cli_errorf("out of memory");
 		goto out;
@@ -146,6 +138,13 @@ int cmd_import(int argc, char **argv)
 		}
 		if (vf != stdout && fclose(vf) != 0) {
 			cli_errorf("cannot write '%s'", viol);
+			goto out;
+		}
+	}
+	/* the database last, so that nothing is created when anything before fails */
+	if (store) {
+		if (tally_store_create_import(db, im->e, im->protocols, im->n, "import", &s, &err)) {
+			cli_error(&err);
 			goto out;
 		}
 	}

@@ -15,6 +15,8 @@ int cmd_presets(int argc, char **argv)
 		      stdout);
 		return EXIT_OK;
 	}
+	if (argc > 2 || (argc > 1 && argv[1][0] == '-'))
+		return cli_usage("presets", "give at most one preset name");
 	const char *const *names = tally_template_preset_names();
 	if (argc > 1) {
 		tally_template *t = NULL;

@@ -5,6 +5,7 @@
  * of the two entries or discarding both (the station is then entered again).
  */
 #include "cli/cli.h"
+#include "render/render.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -38,11 +39,15 @@ int cli_print_diff(FILE *f, tally_store *s, const tally_election *e, uint32_t st
 			char a[32], b[32];
 			if (items[i].line == TALLY_LINE_CANDIDATES) {
 				const tally_candidate *cd = &e->candidates[c->candidates[items[i].cand]];
-				fprintf(f, "  candidate %-18s %-30.30s %12s  %12s\n", cd->id, cd->name,
+				char n1[160];
+				fprintf(f, "  candidate %-18s %s %12s  %12s\n", cd->id,
+				        render_fit(n1, sizeof n1, cd->name, 30),
 				        cli_commas(items[i].a, a), cli_commas(items[i].b, b));
 			} else {
 				const tally_line *l = &e->tmpl->lines[items[i].line];
-				fprintf(f, "  line %-23s %-30.30s %12s  %12s\n", l->key, l->label,
+				char n1[160];
+				fprintf(f, "  line %-23s %s %12s  %12s\n", l->key,
+				        render_fit(n1, sizeof n1, l->label, 30),
 				        cli_commas(items[i].a, a), cli_commas(items[i].b, b));
 			}
 		}

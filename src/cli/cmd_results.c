@@ -111,14 +111,19 @@ static void station_text(FILE *f, const tally_results *r, tally_store *s, uint32
 	        sr->annulled ? "annulled" : sr->reported ? "reported" : "not reported", sr->version);
 	if (v) {
 		fprintf(f, "\n  Protocol (accepted version %u)\n", sr->version);
-		for (uint32_t k = 0; k < e->tmpl->n_lines; k++)
-			fprintf(f, "    %-58.58s %12s\n", e->tmpl->lines[k].label, cli_commas(v[k], a));
+		for (uint32_t k = 0; k < e->tmpl->n_lines; k++) {
+			char n1[300];
+			fprintf(f, "    %s %12s\n", render_fit(n1, sizeof n1, e->tmpl->lines[k].label, 58),
+			        cli_commas(v[k], a));
+		}
 		for (uint32_t k = 0; k < con->n_candidates; k++) {
 			const tally_candidate *cd = &e->candidates[con->candidates[k]];
 			char label[160];
 			snprintf(label, sizeof label, "%s (%s)", cd->name,
 			         tally_candidate_affiliation(e, con->candidates[k]));
-			fprintf(f, "    %-58.58s %12s\n", label, cli_commas(v[e->tmpl->n_lines + k], b));
+			char n1[300];
+			fprintf(f, "    %s %12s\n", render_fit(n1, sizeof n1, label, 58),
+			        cli_commas(v[e->tmpl->n_lines + k], b));
 		}
 		/* re-check to describe each failed relation */
 		tally_protocol p;

@@ -135,14 +135,15 @@ int cmd_simulate(int argc, char **argv)
 		return cli_usage("simulate", "unexpected argument '%s'", argv[optind]);
 	if (!dir)
 		return cli_usage("simulate", "give the output folder with --out DIR");
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		cli_errorf("cannot create '%s': %s", dir, strerror(errno));
-		return EXIT_USER;
-	}
 	tally_sim *sim = NULL;
 	tally_error err = TALLY_ERROR_INIT;
 	if (tally_simulate(&o, &sim, &err)) {
 		cli_error(&err);
+		return EXIT_USER;
+	}
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		cli_errorf("cannot create '%s': %s", dir, strerror(errno));
+		tally_sim_free(sim);
 		return EXIT_USER;
 	}
 	const tally_election *e = sim->e;

@@ -119,13 +119,13 @@ int cmd_submit(int argc, char **argv)
 		free(out);
 		tally_entries_free(entries, n);
 	}
-	char a[32];
-	printf("submitted: %s accepted, %zu corrections-or-first entries pending a second "
-	       "entry, %zu differences, %zu resolved by a third entry, %zu repeats, %zu "
-	       "refused, %zu with warnings\n",
-	       cli_commas(counts[TALLY_ACT_ACCEPT], a), counts[TALLY_ACT_PEND],
-	       counts[TALLY_ACT_CONFLICT], counts[TALLY_ACT_RESOLVE], counts[TALLY_ACT_DUPLICATE],
-	       refused, warned);
+	char a[32], b[32], c3[32], d[32], e5[32], f6[32], g[32];
+	printf("submitted: %s accepted, %s waiting for a second entry, %s in conflict, %s "
+	       "resolved by a third entry, %s repeats, %s refused, %s with warnings\n",
+	       cli_commas(counts[TALLY_ACT_ACCEPT], a), cli_commas(counts[TALLY_ACT_PEND], b),
+	       cli_commas(counts[TALLY_ACT_CONFLICT], c3), cli_commas(counts[TALLY_ACT_RESOLVE], d),
+	       cli_commas(counts[TALLY_ACT_DUPLICATE], e5), cli_commas(refused, f6),
+	       cli_commas(warned, g));
 	if (refused && rc == EXIT_OK)
 		rc = EXIT_USER;
 	tally_election_free(e);

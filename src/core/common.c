@@ -249,25 +249,30 @@ static int map_grow(tally__map *m)
 {
 	uint32_t cap = m->cap ? m->cap * 2 : 64;
 	const char **keys = tally_calloc(cap, sizeof *keys);
-	uint32_t *vals = tally_calloc(cap, sizeof *vals);
-	if (!keys || !vals) {
+	uint32_t *vals = tally_malloc(cap * sizeof *vals);
+	uint64_t *hashes = tally_malloc(cap * sizeof *hashes);
+	if (!keys || !vals || !hashes) {
 		tally_free(keys);
 		tally_free(vals);
+		tally_free(hashes);
 		return TALLY_ENOMEM;
 	}
 	for (uint32_t i = 0; i < m->cap; i++) {
 		if (!m->keys[i])
 			continue;
-		uint32_t j = (uint32_t)tally__hash(m->keys[i], strlen(m->keys[i])) & (cap - 1);
+		uint32_t j = (uint32_t)m->hashes[i] & (cap - 1);
 		while (keys[j])
 			j = (j + 1) & (cap - 1);
 		keys[j] = m->keys[i];
 		vals[j] = m->vals[i];
+		hashes[j] = m->hashes[i];
 	}
 	tally_free(m->keys);
 	tally_free(m->vals);
+	tally_free(m->hashes);
 	m->keys = keys;
 	m->vals = vals;
+	m->hashes = hashes;
 	m->cap = cap;
 	return TALLY_OK;
 }
@@ -277,9 +282,10 @@ int tally__map_put(tally__map *m, const char *key, uint32_t val, uint32_t *exist
 	if ((m->n + 1) * 4 >= m->cap * 3 && map_grow(m))
 		return TALLY_ENOMEM;
 	size_t len = strlen(key);
-	uint32_t j = (uint32_t)tally__hash(key, len) & (m->cap - 1);
+	uint64_t h = tally__hash(key, len);
+	uint32_t j = (uint32_t)h & (m->cap - 1);
 	while (m->keys[j]) {
-		if (strcmp(m->keys[j], key) == 0) {
+		if (m->hashes[j] == h && strcmp(m->keys[j], key) == 0) {
 			if (existing)
 				*existing = m->vals[j];
 			return TALLY_EEXIST;
@@ -288,6 +294,7 @@ int tally__map_put(tally__map *m, const char *key, uint32_t val, uint32_t *exist
 	}
 	m->keys[j] = key;
 	m->vals[j] = val;
+	m->hashes[j] = h;
 	m->n++;
 	return TALLY_OK;
 }
@@ -296,9 +303,10 @@ uint32_t tally__map_getn(const tally__map *m, const char *key, size_t len)
 {
 	if (!m->cap)
 		return TALLY_NONE;
-	uint32_t j = (uint32_t)tally__hash(key, len) & (m->cap - 1);
+	uint64_t h = tally__hash(key, len);
+	uint32_t j = (uint32_t)h & (m->cap - 1);
 	while (m->keys[j]) {
-		if (strncmp(m->keys[j], key, len) == 0 && m->keys[j][len] == '\0')
+		if (m->hashes[j] == h && strncmp(m->keys[j], key, len) == 0 && m->keys[j][len] == '\0')
 			return m->vals[j];
 		j = (j + 1) & (m->cap - 1);
 	}
@@ -314,6 +322,7 @@ void tally__map_release(tally__map *m)
 {
 	tally_free(m->keys);
 	tally_free(m->vals);
+	tally_free(m->hashes);
 	memset(m, 0, sizeof *m);
 }
 

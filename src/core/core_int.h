@@ -43,10 +43,11 @@ void tally__buf_release(tally__buf *b);
 typedef struct tally__map {
 	const char **keys;   /* borrowed; must outlive the map */
 	uint32_t *vals;
+	uint64_t *hashes;    /* of each key, so probes and growth need no rehash */
 	uint32_t cap, n;     /* cap is a power of two */
 } tally__map;
 
-#define TALLY__MAP_INIT {NULL, NULL, 0, 0}
+#define TALLY__MAP_INIT {NULL, NULL, NULL, 0, 0}
 /* Returns TALLY_OK, TALLY_EEXIST when the key is present (its value is in
  * *existing if not NULL), or TALLY_ENOMEM. */
 int tally__map_put(tally__map *m, const char *key, uint32_t val, uint32_t *existing);

@@ -119,8 +119,10 @@ static const preset presets[] = {
 	 "issued_early + issued_in_station + issued_outside", "voters_on_list"},
 	{"ru-19fz", "Russia, presidential precinct protocol (19-FZ, 2018 numbering)", ru_lines,
 	 ru_rels, "issued_early + issued_in_station + issued_outside", "voters_on_list"},
+	/* The PKW's turnout (frekwencja) is valid ballot cards over eligible
+	 * voters; voters_given_ballots leaves out postal voters. */
 	{"pl-pkw", "Poland, PKW precinct protocol (presidential election)", pl_lines, pl_rels,
-	 "voters_given_ballots", "eligible"},
+	 "valid_cards", "eligible"},
 };
 
 const char *const *tally_template_preset_names(void)

@@ -23,6 +23,11 @@ void render_affiliation_order(const tally_results *r, uint32_t *order);
 const char *render_affiliation_name(const tally_results *r, uint32_t a);
 const char *render_affiliation_abbrev(const tally_results *r, uint32_t a);
 
+/* render_fit copies "s" into "buf" cut to "width" characters (UTF-8 code
+ * points, never half a character) and padded with spaces to that width, for
+ * aligned columns of names in any script. Returns buf. */
+const char *render_fit(char *buf, size_t size, const char *s, int width);
+
 /* Writes s as a JSON string / CSV field. */
 void render_json_str(FILE *f, const char *s);
 void render_csv_str(FILE *f, const char *s);

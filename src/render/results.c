@@ -30,6 +30,37 @@ static const char *pct(uint64_t num, uint64_t den, char buf[16])
 	return buf;
 }
 
+const char *render_fit(char *buf, size_t size, const char *s, int width)
+{
+	size_t at = 0;
+	int cols = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p && cols < width) {
+		size_t k = 1;
+		if (*p >= 0xf0)
+			k = 4;
+		else if (*p >= 0xe0)
+			k = 3;
+		else if (*p >= 0xc0)
+			k = 2;
+		size_t have = 0;
+		while (have < k && p[have])
+			have++;
+		if (have < k || at + k + 1 >= size)
+			break;
+		memcpy(buf + at, p, k);
+		at += k;
+		p += k;
+		cols++;
+	}
+	while (cols < width && at + 1 < size) {
+		buf[at++] = ' ';
+		cols++;
+	}
+	buf[at] = '\0';
+	return buf;
+}
+
 void render_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -107,13 +138,20 @@ static const tally_candidate *cand_of(const tally_results *r, uint32_t c, uint32
 	return &r->e->candidates[r->e->constituencies[c].candidates[slot]];
 }
 
-/* The winner (or leader) and runner-up of a constituency. */
+/* The winner (the first elected, else the leader by votes) and the
+ * runner-up (the best placed other candidate) of a constituency. After a
+ * drawing of lots the winner need not be first in the display order. */
 static void leaders(const tally_results *r, uint32_t c, int64_t *first, int64_t *second)
 {
 	const tally_constituency_result *cr = &r->cons[c];
 	uint32_t n = r->e->constituencies[c].n_candidates;
-	*first = n > 0 ? (int64_t)cr->order[0] : -1;
-	*second = n > 1 ? (int64_t)cr->order[1] : -1;
+	*first = cr->n_elected ? (int64_t)cr->elected[0] : n > 0 ? (int64_t)cr->order[0] : -1;
+	*second = -1;
+	for (uint32_t i = 0; i < n; i++)
+		if ((int64_t)cr->order[i] != *first) {
+			*second = (int64_t)cr->order[i];
+			break;
+		}
 }
 
 static void text_results(FILE *f, const tally_results *r)
@@ -126,7 +164,8 @@ static void text_results(FILE *f, const tally_results *r)
 	        pct(r->reported, r->stations - r->annulled_stations, p),
 	        commas(r->registered_reported, c1), commas(r->registered, (char[32]){0}));
 	if (r->annulled_stations)
-		fprintf(f, "               %s stations annulled\n", commas(r->annulled_stations, a));
+		fprintf(f, "               %s station%s annulled\n", commas(r->annulled_stations, a),
+		        r->annulled_stations == 1 ? "" : "s");
 	fprintf(f, "  Turnout      %s of %s voters on the lists received ballots (%s)\n",
 	        commas(r->ballots_cast, a), commas(r->registered_lines, b),
 	        pct(r->ballots_cast, r->registered_lines, p));
@@ -140,7 +179,8 @@ static void text_results(FILE *f, const tally_results *r)
 		fprintf(f, ", %u counted (no seat rule)", r->by_outcome[TALLY_OUT_COUNTED]);
 	fprintf(f, " (of %u constituencies)\n", e->n_constituencies);
 	if (r->warned)
-		fprintf(f, "  Flagged      %s protocols break a control relation\n", commas(r->warned, a));
+		fprintf(f, "  Flagged      %s protocol%s a control relation\n", commas(r->warned, a),
+		        r->warned == 1 ? " breaks" : "s break");
 
 	uint32_t *order = calloc(r->n_aff, sizeof *order);
 	if (!order)
@@ -152,8 +192,11 @@ static void text_results(FILE *f, const tally_results *r)
 		const tally_affiliation_result *x = &r->aff[order[i]];
 		if (!x->candidates && !x->seats)
 			continue;
-		fprintf(f, "  %-44.44s %-8.8s %5u %14s %9s  %10u\n", render_affiliation_name(r, order[i]),
-		        x->kind == 2 ? "" : render_affiliation_abbrev(r, order[i]), x->seats,
+		char n1[200], n2[48];
+		fprintf(f, "  %s %s %5u %14s %9s  %10u\n",
+		        render_fit(n1, sizeof n1, render_affiliation_name(r, order[i]), 44),
+		        render_fit(n2, sizeof n2, x->kind == 2 ? "" : render_affiliation_abbrev(r, order[i]), 8),
+		        x->seats,
 		        commas(x->votes, a), pct(x->votes, r->valid, p), x->candidates);
 	}
 	fprintf(f, "  %-44s %-8s %5u %14s\n", "Seats filled", "", r->seats_filled, commas(r->valid, a));
@@ -184,9 +227,13 @@ static void text_results(FILE *f, const tally_results *r)
 		char margin[48];
 		uint32_t dm = tally_permyriad(wv - sv, cr->valid);
 		snprintf(margin, sizeof margin, "%s (%u.%02u)", commas(wv - sv, b), dm / 100, dm % 100);
-		fprintf(f, "  %-8.8s %-18.18s %-11s %9s %8s  %-26.26s %-11.11s %11s %8s %16s\n",
-		        e->constituencies[c].id, e->constituencies[c].name, tally_outcome_name(cr->outcome),
-		        rep, pct(cr->ballots_cast, cr->registered_lines, p), wname, waff, commas(wv, a),
+		char f1[48], f2[96], f3[128], f4[64];
+		fprintf(f, "  %s %s %-11s %9s %8s  %s %s %11s %8s %16s\n",
+		        render_fit(f1, sizeof f1, e->constituencies[c].id, 8),
+		        render_fit(f2, sizeof f2, e->constituencies[c].name, 18),
+		        tally_outcome_name(cr->outcome), rep, pct(cr->ballots_cast, cr->registered_lines, p),
+		        render_fit(f3, sizeof f3, wname, 26), render_fit(f4, sizeof f4, waff, 11),
+		        commas(wv, a),
 		        pct(wv, cr->valid, p2), w >= 0 && s >= 0 ? margin : "-");
 		if (cr->note[0] && cr->outcome != TALLY_OUT_ELECTED)
 			fprintf(f, "  %8s %s\n", "", cr->note);
@@ -194,7 +241,7 @@ static void text_results(FILE *f, const tally_results *r)
 			fprintf(f, "  %8s %s\n", "", cr->note);
 	}
 	if (r->warned) {
-		fprintf(f, "\nFlagged protocols (accepted, with warnings)\n\n  %-16s %-10s %s\n",
+		fprintf(f, "\nFlagged protocols (counted; each breaks a control relation)\n\n  %-16s %-10s %s\n",
 		        "Station", "Const.", "Relations broken");
 		uint32_t shown = 0;
 		for (uint32_t s = 0; s < e->n_stations; s++) {
@@ -391,7 +438,7 @@ static void csv_results(FILE *f, const tally_results *r)
 			fprintf(f, ",%llu,", (unsigned long long)cr->votes[cr->elected[0]]);
 		} else
 			fprintf(f, ",,,,");
-		if (w >= 0 && s >= 0) {
+		if (won && s >= 0) {
 			render_csv_str(f, cand_of(r, c, (uint32_t)s)->id);
 			fprintf(f, ",%llu,%llu\n", (unsigned long long)cr->votes[s],
 			        (unsigned long long)(cr->votes[w] - cr->votes[s]));
@@ -462,8 +509,11 @@ void render_constituency(FILE *f, const tally_results *r, uint32_t c, render_for
 		bool el = false;
 		for (uint32_t k = 0; k < cr->n_elected; k++)
 			el |= cr->elected[k] == slot;
-		fprintf(f, "  %-4u %-14.14s %-34.34s %-10.10s %12s %9s %s\n", i + 1, cd->id, cd->name,
-		        tally_candidate_affiliation(e, con->candidates[slot]), commas(cr->votes[slot], a),
+		char f1[64], f2[160], f3[48];
+		fprintf(f, "  %-4u %s %s %s %12s %9s %s\n", i + 1, render_fit(f1, sizeof f1, cd->id, 14),
+		        render_fit(f2, sizeof f2, cd->name, 34),
+		        render_fit(f3, sizeof f3, tally_candidate_affiliation(e, con->candidates[slot]), 10),
+		        commas(cr->votes[slot], a),
 		        pct(cr->votes[slot], cr->valid, p), el ? "elected" : "");
 	}
 	fprintf(f, "\n  %-14s %10s %8s %8s %10s %8s  %s\n", "Station", "Registered", "Version",
@@ -484,7 +534,9 @@ void render_constituency(FILE *f, const tally_results *r, uint32_t c, render_for
 			}
 			cast = x > 0 ? (uint64_t)x : 0;
 		}
-		fprintf(f, "  %-14.14s %10s %8u %8s %10s %8s ", e->stations[s].id, commas(regl, a),
+		char f1[64];
+		fprintf(f, "  %s %10s %8u %8s %10s %8s ", render_fit(f1, sizeof f1, e->stations[s].id, 14),
+		        commas(regl, a),
 		        sr->version, sr->annulled ? "annulled" : sr->reported ? "reported" : "pending",
 		        v ? commas(cast, b) : "-", v ? pct(cast, regl, p) : "-");
 		for (uint32_t k = 0; k < e->tmpl->n_relations; k++)

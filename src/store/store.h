@@ -21,9 +21,18 @@ typedef struct tally_store tally_store;
 
 /* tally_store_create creates a new database at "path" holding election "e"
  * (which the caller keeps). Fails with TALLY_EEXIST (S002) if "path" exists
- * and is not empty. On any failure the file is removed again. */
+ * and is not empty. The database is built under a temporary name, synced,
+ * and only then linked to "path": after a crash there is either no file or
+ * a complete one. */
 int tally_store_create(const char *path, const tally_election *e, tally_store **out,
                        tally_error *err);
+
+/* tally_store_create_import does the same with the accepted protocols of an
+ * import already in it (as tally_store_import would add them), all or
+ * nothing. */
+int tally_store_create_import(const char *path, const tally_election *e,
+                              const tally_protocol *protocols, size_t n,
+                              const char *operator_id, tally_store **out, tally_error *err);
 
 /* tally_store_open opens an existing database. TALLY_ENOTFOUND (S001) if
  * "path" does not exist; TALLY_ESTORE (S003) if it is not a tally database

@@ -22,6 +22,7 @@
 #include "core/core_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -492,31 +493,30 @@ out:
 
 static int insert_definition(tally_store *s, const tally_election *e, tally_error *err);
 
-int tally_store_create(const char *path, const tally_election *e, tally_store **out,
-                       tally_error *err)
+/* build_file writes a complete new database at "tmp": schema, definition and,
+ * when n > 0, the imported protocols. The file is private until it is
+ * renamed into place, so it is written without a journal and without
+ * syncing; publish() makes it durable before it becomes visible. */
+static int build_file(const char *tmp, const tally_election *e, const tally_protocol *protocols,
+                      size_t n, const char *operator_id, tally_error *err)
 {
 	tally_store *s = NULL;
-	struct stat sb;
-	bool made = false;
 	int rc = TALLY_OK;
+	static const char fast[] = "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+	                           " PRAGMA locking_mode = EXCLUSIVE; PRAGMA foreign_keys = ON;"
+	                           " PRAGMA cache_size = -65536;";
 
-	memset(&sb, 0, sizeof sb);
-	if (!path || !e || !out)
-		return tally_error_set(err, TALLY_EINVAL, "", NULL, "no path or election given");
-	if (stat(path, &sb) == 0 && sb.st_size > 0)
-		return tally_error_set(err, TALLY_EEXIST, S_EXISTS, path,
-		                       "the file exists; choose a new path or remove it first");
-	if (store_new(path, &s))
+	if (store_new(tmp, &s))
 		return oom(err);
-	made = true; /* from here on a failure removes the file */
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	if (sqlite3_open_v2(tmp, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	                    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		rc = s->db ? db_fail(s, err) : oom(err);
 		goto out;
 	}
-	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
-	if ((rc = configure(s, err)) != TALLY_OK)
+	if (sqlite3_exec(s->db, fast, NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_fail(s, err);
 		goto out;
+	}
 	if ((rc = tx_begin(s, err)) != TALLY_OK)
 		goto out;
 	if (sqlite3_exec(s->db, SCHEMA_SQL, NULL, NULL, NULL) != SQLITE_OK) {
@@ -527,28 +527,102 @@ int tally_store_create(const char *path, const tally_election *e, tally_store **
 		goto out;
 	if ((rc = tx_commit(s, err)) != TALLY_OK)
 		goto out;
-	rc = load_sizes(s, err);
+	if ((rc = load_sizes(s, err)) != TALLY_OK)
+		goto out;
+	if (n > 0)
+		rc = tally_store_import(s, e, protocols, n, operator_id, err);
 out:
-	if (rc != TALLY_OK) {
+	if (rc != TALLY_OK)
 		tx_rollback(s);
-		tally_store_close(s);
-		if (made) {
-			size_t n = strlen(path) + 5;
-			char *side = tally_malloc(n);
+	tally_store_close(s);
+	return rc;
+}
 
-			unlink(path);
-			if (side) {
-				snprintf(side, n, "%s-wal", path);
-				unlink(side);
-				snprintf(side, n, "%s-shm", path);
-				unlink(side);
-				tally_free(side);
-			}
-		}
-		return rc;
+/* publish makes "tmp" durable and gives it the name "path", refusing to
+ * replace a file that appeared meanwhile (link() does not overwrite), then
+ * makes the directory entry durable. */
+static int publish(const char *tmp, const char *path, tally_error *err)
+{
+	int fd = open(tmp, O_RDONLY);
+	if (fd < 0 || fsync(fd) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return tally_error_set(err, TALLY_EIO, S_SQLITE, tmp, "cannot sync the new database: %s",
+		                       strerror(errno));
 	}
-	*out = s;
+	close(fd);
+	if (link(tmp, path) != 0) {
+		int e = errno;
+		if (e == EEXIST)
+			return tally_error_set(err, TALLY_EEXIST, S_EXISTS, path,
+			                       "the file exists; choose a new path or remove it first");
+		return tally_error_set(err, TALLY_EIO, S_SQLITE, path, "cannot create: %s",
+		                       strerror(e));
+	}
+	unlink(tmp);
+	/* the directory holding the new name */
+	size_t n = strlen(path) + 1;
+	char *dir = tally_malloc(n);
+	if (dir) {
+		memcpy(dir, path, n);
+		char *slash = strrchr(dir, '/');
+		if (!slash)
+			snprintf(dir, n, ".");
+		else if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+		tally_free(dir);
+	}
 	return TALLY_OK;
+}
+
+int tally_store_create_import(const char *path, const tally_election *e,
+                              const tally_protocol *protocols, size_t n,
+                              const char *operator_id, tally_store **out, tally_error *err)
+{
+	struct stat sb;
+	int rc;
+
+	memset(&sb, 0, sizeof sb);
+	if (!path || !e || !out)
+		return tally_error_set(err, TALLY_EINVAL, "", NULL, "no path or election given");
+	if (stat(path, &sb) == 0 && sb.st_size > 0)
+		return tally_error_set(err, TALLY_EEXIST, S_EXISTS, path,
+		                       "the file exists; choose a new path or remove it first");
+	if (stat(path, &sb) == 0 && unlink(path) != 0)
+		return tally_error_set(err, TALLY_EIO, S_SQLITE, path, "cannot replace the empty file: %s",
+		                       strerror(errno));
+	size_t tl = strlen(path) + 32;
+	char *tmp = tally_malloc(tl);
+	if (!tmp)
+		return oom(err);
+	snprintf(tmp, tl, "%s.creating.%ld", path, (long)getpid());
+	unlink(tmp);
+	rc = build_file(tmp, e, protocols, n, operator_id, err);
+	if (rc == TALLY_OK)
+		rc = publish(tmp, path, err);
+	unlink(tmp);
+	tally_free(tmp);
+	if (rc != TALLY_OK)
+		return rc;
+	rc = tally_store_open(path, out, err);
+	if (rc != TALLY_OK) {
+		/* ours, just made: do not leave a half-opened file behind */
+		unlink(path);
+	}
+	return rc;
+}
+
+int tally_store_create(const char *path, const tally_election *e, tally_store **out,
+                       tally_error *err)
+{
+	return tally_store_create_import(path, e, NULL, 0, "init", out, err);
 }
 
 /* check_ours reads the header fields without changing the file, so a file

@@ -1010,6 +1010,54 @@ static void test_schema_version(void **state)
 	assert_non_null(strstr(err.msg, "schema version 2"));
 }
 
+/* Indexes out of range from a caller are refused with S007. */
+static void test_index_out_of_range(void **state)
+{
+	fixture *f = *state;
+	tally_error err = TALLY_ERROR_INIT;
+	tally_entry_row *rows = NULL;
+	size_t n = 0;
+
+	assert_int_equal(tally_store_entries(f->s, f->e, f->e->n_stations + 5, &rows, &n, &err),
+	                 TALLY_ENOTFOUND);
+	assert_string_equal(err.code, "S007");
+	tally_error_clear(&err);
+	int rc = tally_store_annul_station(f->s, f->e, f->e->n_stations, "a reason", "cec", &err);
+	assert_int_not_equal(rc, TALLY_OK);
+	assert_string_equal(err.code, "S007");
+}
+
+/* A new database appears whole or not at all: a failed create leaves no
+ * file, not even the temporary one. */
+static void test_create_atomic(void **state)
+{
+	(void)state;
+	tally_election *e = make_election(true);
+	tally_store *s = NULL;
+	tally_error err = TALLY_ERROR_INIT;
+	assert_int_equal(tally_store_create("/nonexistent-dir/x.db", e, &s, &err), TALLY_ESTORE);
+	assert_string_equal(err.code, "S004");
+	assert_int_equal(access("/nonexistent-dir/x.db", F_OK), -1);
+	char path[256];
+	tu_tmp_path(path, sizeof path, ".db");
+	FILE *fp = fopen(path, "w"); /* an empty file may be replaced */
+	fclose(fp);
+	assert_int_equal(tally_store_create(path, e, &s, &err), TALLY_OK);
+	tally_store_close(s);
+	assert_int_equal(tally_store_create(path, e, &s, &err), TALLY_EEXIST);
+	assert_string_equal(err.code, "S002");
+	char tmp[300];
+	snprintf(tmp, sizeof tmp, "%s.creating.%ld", path, (long)getpid());
+	assert_int_equal(access(tmp, F_OK), -1);
+	unlink(path);
+	char side[300];
+	snprintf(side, sizeof side, "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	unlink(side);
+	tally_election_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1031,6 +1079,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_election, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index_out_of_range, setup, teardown),
+		cmocka_unit_test(test_create_atomic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

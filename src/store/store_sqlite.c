@@ -605,6 +605,8 @@ int tally_store_create_import(const char *path, const tally_election *e,
 	snprintf(tmp, tl, "%s.creating.%ld", path, (long)getpid());
 	unlink(tmp);
 	rc = build_file(tmp, e, protocols, n, operator_id, err);
+	if (rc != TALLY_OK && err && strstr(err->where, ".creating."))
+		snprintf(err->where, sizeof err->where, "%s", path); /* name what the user asked for */
 	if (rc == TALLY_OK)
 		rc = publish(tmp, path, err);
 	unlink(tmp);

@@ -1,0 +1,48 @@
+#!/bin/sh
+# run-all.sh: the whole test suite, as `make check` runs it once everything
+# is built: the cmocka unit suites, the command-line cases, the replay of
+# every fuzzing corpus, and the error-code coverage check. Each part prints
+# its own report; the last line totals them as "N passed, M failed".
+set -u
+cd "$(dirname "$0")/.."
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+pass=0 fail=0
+
+# unit suites: cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s),"
+for t in build/test/unit/test_*; do
+	if "$t" >"$log" 2>&1; then :; else echo "FAILED suite: $t"; fi
+	cat "$log"
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+	if [ -z "$p$f" ]; then f=1; fi   # a suite that crashed before its summary
+	pass=$((pass + ${p:-0})) fail=$((fail + ${f:-0}))
+done
+
+# command-line cases, fuzz corpora, error codes: "N passed, M failed" each
+part() {
+	"$@" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
+	f=$(echo "$line" | sed -n 's/^[0-9]* passed, \([0-9]*\) failed.*/\1/p')
+	if [ -z "$line" ] || { [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; }; then f=$(( ${f:-0} + 1 )); fi
+	pass=$((pass + ${p:-0})) fail=$((fail + ${f:-0}))
+}
+part env TALLY=build/test/tally tests/cases/run.sh
+
+replay() {
+	p=0 f=0
+	for h in build/test/fuzz/replay_*; do
+		n=${h##*/replay_}
+		if "$h" fuzz/corpus/"$n"/*; then p=$((p + 1)); else f=$((f + 1)); echo "FAILED replay $n"; fi
+	done
+	echo "$p passed, $f failed"
+}
+part replay
+part tests/check-error-codes.sh
+
+echo
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -571,7 +571,8 @@ typedef struct importer {
 	uint32_t n_cand;
 	int reg_line;               /* template line of registered voters, or -1 */
 	tally__map cons;            /* constituency value -> constituency index */
-	uint32_t *vals;             /* n_lines + n_cand per station */
+	uint64_t *vals;             /* n_lines + n_cand per station; becomes the
+	                             * import's protocol block */
 	size_t n_vals, cap_vals;
 	tally_election *e;
 	uint32_t contest;
@@ -874,7 +875,7 @@ static int constituency(importer *im, const tally_csv_field *f, uint32_t *out,
 }
 
 /* count reads a cell as a protocol number ("-" is nil, 0). */
-static int count(importer *im, uint32_t col, uint32_t *out, tally_error *err)
+static int count(importer *im, uint32_t col, uint64_t *out, tally_error *err)
 {
 	const tally_csv_field *f = &im->csv.fields[col];
 	uint64_t v;
@@ -883,7 +884,7 @@ static int count(importer *im, uint32_t col, uint32_t *out, tally_error *err)
 		return TALLY_OK;
 	}
 	if (tally_csv_u64(f, TALLY_MAX_COUNT, &v) == TALLY_OK) {
-		*out = (uint32_t)v;
+		*out = v;
 		return TALLY_OK;
 	}
 	char val[64], msg[160];
@@ -904,7 +905,8 @@ static int read_row(importer *im, tally_error *err)
 	tally_election *e = im->e;
 	char id[TALLY_MAX_ID_LEN + 2], name[TALLY_MAX_NAME_LEN + 1], area[TALLY_MAX_NAME_LEN + 1];
 	size_t idlen = 0, nlen = 0, alen = 0;
-	uint32_t cons = 0, *v;
+	uint32_t cons = 0;
+	uint64_t *v;
 	int rc;
 
 	if (im->csv.n_fields != im->n_cols) {
@@ -1007,7 +1009,7 @@ static int read_row(importer *im, tally_error *err)
 	size_t per = (size_t)im->n_lines + im->n_cand;
 	if (im->n_vals + per > im->cap_vals) {
 		size_t cap = im->cap_vals ? im->cap_vals * 2 : per * 1024;
-		uint32_t *nv = tally_realloc(im->vals, cap * sizeof *nv);
+		uint64_t *nv = tally_realloc(im->vals, cap * sizeof *nv);
 		if (!nv)
 			return tally_error_set(err, TALLY_ENOMEM, "", NULL, "out of memory");
 		im->vals = nv;
@@ -1131,16 +1133,16 @@ int tally_import_csv(const tally_import_map *m, const char *buf, size_t len, con
 	    !(res->protocols = tally_calloc(e->n_stations ? e->n_stations : 1,
 	                                    sizeof *res->protocols)) ||
 	    !(res->checks = tally_malloc((e->n_stations ? e->n_stations : 1) *
-	                                 sizeof *res->checks)) ||
-	    !(res->values = tally_malloc(((size_t)e->n_stations * (im.n_lines + im.n_cand) + 1) *
-	                                 sizeof *res->values))) {
+	                                 sizeof *res->checks))) {
 		rc = tally_error_set(err, TALLY_ENOMEM, "", NULL, "out of memory");
 		goto out;
 	}
+	/* the numbers read are the protocols' block: handed over, not copied */
+	res->values = im.vals;
+	im.vals = NULL;
 	res->e = e;
 	for (uint32_t i = 0; i < e->n_stations; i++) {
 		tally_protocol *p = &res->protocols[i];
-		const uint32_t *v = im.vals + (size_t)i * (im.n_lines + im.n_cand);
 		p->station = i;
 		p->n_lines = im.n_lines;
 		p->n_cand = e->constituencies[e->stations[i].constituency].n_candidates;
@@ -1148,10 +1150,6 @@ int tally_import_csv(const tally_import_map *m, const char *buf, size_t len, con
 		p->cand = p->lines + im.n_lines;
 		res->n = i + 1;
 		TALLY_ASSERT(p->n_cand == im.n_cand);
-		for (uint32_t k = 0; k < im.n_lines; k++)
-			p->lines[k] = v[k];
-		for (uint32_t k = 0; k < im.n_cand; k++)
-			p->cand[k] = v[im.n_lines + k];
 		tally_check c;
 		tally_protocol_check(e, p, &c);
 		tally_check_summarize(&c, &res->checks[i]);

@@ -504,7 +504,7 @@ static int build_file(const char *tmp, const tally_election *e, const tally_prot
 	int rc = TALLY_OK;
 	static const char fast[] = "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
 	                           " PRAGMA locking_mode = EXCLUSIVE; PRAGMA foreign_keys = ON;"
-	                           " PRAGMA cache_size = -65536;";
+	                           " PRAGMA cache_size = -8192;";
 
 	if (store_new(tmp, &s))
 		return oom(err);

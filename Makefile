@@ -75,9 +75,13 @@ build/libtally.so.$(SOVER): $(REL_LIB_OBJ)
 build/tally: $(REL_APP_OBJ) build/libtally.a
 	$(CC) -o $@ $(REL_APP_OBJ) build/libtally.a $(PKG_LIBS) -lm
 
-build/tally.pc: tally.pc.in Makefile
+# the pkg-config file is written anew each time, since PREFIX may differ
+build/tally.pc: tally.pc.in FORCE
+	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
 	    -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+FORCE:
 
 # ---- test build (sanitizers) ----
 build/test/tally: $(TEST_APP_OBJ) build/test/src/cli/main.o $(TEST_LIB_OBJ)
@@ -130,7 +134,7 @@ fuzz: $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 error-codes:
 	@tests/check-error-codes.sh
 
-check: $(UNIT_BIN) build/test/tally $(FUZZ_REPLAY)
+check: $(UNIT_BIN) build/test/tally $(FUZZ_REPLAY) all
 	@tests/run-all.sh
 
 # ---- demo and benchmarks ----

@@ -42,6 +42,7 @@ replay() {
 }
 part replay
 part tests/check-error-codes.sh
+part tests/install-test.sh
 
 echo
 echo "$pass passed, $fail failed"

@@ -95,6 +95,10 @@ TALLY_API void *tally_realloc(void *ptr, size_t size);
 TALLY_API void tally_free(void *ptr);
 TALLY_API char *tally_strdup(const char *s);
 
+/* tally_thousands writes "v" with thousands separators ("5,276,492") into
+ * "buf" and returns it. */
+TALLY_API const char *tally_thousands(uint64_t v, char buf[32]);
+
 /* ==== Limits ==== (every one is tested at its boundary) */
 #define TALLY_MAX_ID_LEN 64            /* bytes in an id */
 #define TALLY_MAX_NAME_LEN 512         /* bytes in a name or label */

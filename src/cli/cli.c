@@ -3,6 +3,7 @@
  * cli.c: helpers shared by the commands (see cli.h).
  */
 #include "cli/cli.h"
+#include "render/render.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -160,23 +161,12 @@ int cli_write(const char *path, const char *data, size_t len)
 
 const char *cli_commas(uint64_t v, char buf[32])
 {
-	char tmp[32];
-	int n = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v);
-	int j = 0;
-	for (int i = 0; i < n; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			buf[j++] = ',';
-		buf[j++] = tmp[i];
-	}
-	buf[j] = '\0';
-	return buf;
+	return tally_thousands(v, buf);
 }
 
 const char *cli_pct(uint64_t num, uint64_t den, char buf[16])
 {
-	uint32_t pm = tally_permyriad(num, den);
-	snprintf(buf, 16, "%u.%02u %%", pm / 100, pm % 100);
-	return buf;
+	return render_pct(num, den, buf);
 }
 
 bool cli_is_tty(FILE *f)

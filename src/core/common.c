@@ -367,7 +367,7 @@ bool tally__utf8_ok(const char *s, size_t n)
 	return true;
 }
 
-const char *tally__commas(uint64_t v, char buf[32])
+const char *tally_thousands(uint64_t v, char buf[32])
 {
 	char tmp[32];
 	int n = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v);

@@ -60,8 +60,6 @@ uint64_t tally__hash(const char *s, size_t n);
 /* An id is 1..TALLY_MAX_ID_LEN bytes of [A-Za-z0-9._:/@-]. */
 bool tally__id_ok(const char *s);
 bool tally__utf8_ok(const char *s, size_t n);
-/* Formats "v" with thousands separators into "buf". */
-const char *tally__commas(uint64_t v, char buf[32]);
 
 /* ==== Deterministic random numbers (xoshiro256**, seeded by splitmix64) ==== */
 typedef struct tally__rng { uint64_t s[4]; } tally__rng;

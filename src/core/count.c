@@ -120,7 +120,7 @@ static int plurality_decide(const tally_seat_rule *rule, const tally_seat_input 
 		snprintf(out->note, sizeof out->note,
 		         "tie for %s%u seat(s) at %s votes between %s; the election fails (tie "
 		         "policy 'fail')",
-		         left == 1 ? "the last " : "", left, tally__commas(last, v), names);
+		         left == 1 ? "the last " : "", left, tally_thousands(last, v), names);
 		tally_free(ord);
 		return TALLY_OK;
 	}
@@ -142,7 +142,7 @@ static int plurality_decide(const tally_seat_rule *rule, const tally_seat_input 
 	out->lot_drawn = true;
 	snprintf(out->note, sizeof out->note,
 	         "tie at %s votes between %s settled by lot (seed %llu): %s elected",
-	         tally__commas(last, v), names, (unsigned long long)e->system.lot_seed,
+	         tally_thousands(last, v), names, (unsigned long long)e->system.lot_seed,
 	         e->candidates[c->candidates[blk[0]]].id);
 	tally_free(ord);
 	return TALLY_OK;

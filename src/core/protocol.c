@@ -530,9 +530,9 @@ void tally_check_summarize(const tally_check *c, tally_check_summary *out)
 static const char *signed_commas(int64_t v, char buf[32])
 {
 	if (v >= 0)
-		return tally__commas((uint64_t)v, buf);
+		return tally_thousands((uint64_t)v, buf);
 	char tmp[32];
-	tally__commas((uint64_t)(-(v + 1)) + 1, tmp);
+	tally_thousands((uint64_t)(-(v + 1)) + 1, tmp);
 	snprintf(buf, 32, "-%s", tmp);
 	return buf;
 }

@@ -23,6 +23,10 @@ void render_affiliation_order(const tally_results *r, uint32_t *order);
 const char *render_affiliation_name(const tally_results *r, uint32_t a);
 const char *render_affiliation_abbrev(const tally_results *r, uint32_t a);
 
+/* render_pct writes num/den as a percentage with two decimals ("55.48 %"),
+ * from exact integer arithmetic, into "buf". */
+const char *render_pct(uint64_t num, uint64_t den, char buf[16]);
+
 /* render_fit copies "s" into "buf" cut to "width" characters (UTF-8 code
  * points, never half a character) and padded with spaces to that width, for
  * aligned columns of names in any script. Returns buf. */

@@ -9,21 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *commas(uint64_t v, char buf[32])
-{
-	char tmp[32];
-	int n = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v);
-	int j = 0;
-	for (int i = 0; i < n; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			buf[j++] = ',';
-		buf[j++] = tmp[i];
-	}
-	buf[j] = '\0';
-	return buf;
-}
+#define commas tally_thousands
+#define pct render_pct
 
-static const char *pct(uint64_t num, uint64_t den, char buf[16])
+const char *render_pct(uint64_t num, uint64_t den, char buf[16])
 {
 	uint32_t pm = tally_permyriad(num, den);
 	snprintf(buf, 16, "%u.%02u %%", pm / 100, pm % 100);

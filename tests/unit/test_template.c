@@ -44,6 +44,65 @@ static void test_presets(void **state)
 	tally_template_free(NULL);
 }
 
+/* Every control relation of every preset is evaluated and caught: from an
+ * all-zero protocol (which satisfies every relation), raising one line on the
+ * side that must not grow breaks exactly the relations that say so, and the
+ * relation under test is among them with its own code. */
+static void test_every_relation_is_caught(void **state)
+{
+	(void)state;
+	const char *const *names = tally_template_preset_names();
+	for (size_t n = 0; names[n]; n++) {
+		tally_template *t = NULL;
+		assert_int_equal(tally_template_preset(names[n], &t, NULL), TALLY_OK);
+		/* a one-constituency election with one candidate around the template */
+		tally_election *e = NULL;
+		uint32_t c, k;
+		assert_int_equal(tally_election_new("r", "R", "2020-01-01", "", 1, t, &e), TALLY_OK);
+		tally_election_add_contest(e, "c", "C", &c);
+		tally_election_add_constituency(e, "D", "D", c, 1, 1, &k);
+		tally_election_add_station(e, "s", "", k, 1000, TALLY_STATION_ORDINARY, "", NULL);
+		tally_election_add_candidate(e, "k", "K", k, TALLY_NOM_SELF, TALLY_NONE, "", NULL);
+		assert_int_equal(tally_election_finish(e, NULL), TALLY_OK);
+		for (uint32_t r = 0; r < t->n_relations; r++) {
+			const tally_relation *rel = &t->relations[r];
+			const tally_expr *side = rel->op == TALLY_REL_GE ? &rel->rhs : &rel->lhs;
+			tally_protocol p;
+			assert_int_equal(tally_protocol_init(&p, e, 0), TALLY_OK);
+			tally_check ck;
+			tally_protocol_check(e, &p, &ck);
+			assert_int_equal(ck.n, 0);
+			/* a term with a positive coefficient on the side that must not grow */
+			const tally_term *term = NULL;
+			for (uint32_t i = 0; i < side->n_terms && !term; i++)
+				if (side->terms[i].coef > 0)
+					term = &side->terms[i];
+			assert_non_null(term);
+			if (term->line == TALLY_LINE_CANDIDATES)
+				p.cand[0] = 1;
+			else
+				p.lines[term->line] = 1;
+			tally_protocol_check(e, &p, &ck);
+			bool found = false;
+			for (uint32_t i = 0; i < ck.n; i++)
+				if (ck.v[i].relation == r)
+					found = true;
+			if (!found)
+				fprintf(stderr, "%s: relation %s not caught\n", names[n], rel->code);
+			assert_true(found);
+			char d[400];
+			for (uint32_t i = 0; i < ck.n; i++)
+				if (ck.v[i].relation == r) {
+					tally_violation_describe(e, &ck.v[i], d, sizeof d);
+					assert_non_null(strstr(d, rel->code));
+					assert_non_null(strstr(d, rel->severity == TALLY_SEV_ERROR ? "error" : "warning"));
+				}
+			tally_protocol_release(&p);
+		}
+		tally_election_free(e);
+	}
+}
+
 static void test_expressions(void **state)
 {
 	(void)state;
@@ -185,6 +244,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_presets),
 		cmocka_unit_test(test_expressions),
+		cmocka_unit_test(test_every_relation_is_caught),
 		cmocka_unit_test(test_turnout),
 	};
 	return cmocka_run_group_tests_name("template", tests, NULL, NULL);

@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cmd_seats.c: `tally seats TABLE` allocates the seats of a votes table
+ * (CSV or JSON, docs/formats-seats.md) by one method after thresholds and
+ * prints every step a commission publishes: thresholds and who was
+ * excluded, per district the divisor and its range or the quota and the
+ * remainders, every tie and the policy that settled it, and the totals.
+ * It needs no database. The rules are in docs/methods-seats.md.
+ */
+#include "cli/cli.h"
+#include "tally/seats.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_KINDS 16
+
+static void help(void)
+{
+	printf("usage: tally seats [options] TABLE\n"
+	       "\n"
+	       "Allocate the seats of a votes table (CSV 'district,seats[,valid],PARTY...' with\n"
+	       "optional @kind, @exempt, @wins, @districts_won rows, or JSON; see\n"
+	       "docs/formats-seats.md; '-' reads standard input) and print every step.\n"
+	       "\n"
+	       "options:\n"
+	       "  --method NAME          the rule (default dhondt), one of:\n");
+	for (int m = 0; m < TALLY_SEATS_N_METHODS; m++)
+		printf("      %-22s %s\n", tally_seats_method_name((tally_seats_method)m),
+		       tally_seats_method_title((tally_seats_method)m));
+	printf("  --first A/B            first divisor of modified-sainte-lague (default 7/5)\n"
+	       "  --threshold [KIND:]P   national threshold of P %% of the votes, for parties of\n"
+	       "                         KIND only when given (repeat: --threshold 5\n"
+	       "                         --threshold coalition:8); exempt parties pass\n"
+	       "  --denominator N        votes the national shares are taken of (default: every\n"
+	       "                         vote in the table)\n"
+	       "  --wins N               N or more constituency wins (@wins) qualify instead\n"
+	       "  --district-threshold P a list below P %% of the district's 'valid' (default:\n"
+	       "                         its votes) takes no seat there\n"
+	       "  --tie LIST             tie policies in order, comma-separated: votes (more\n"
+	       "                         votes), districts (more districts won, @districts_won),\n"
+	       "                         lot (published seeded lot), fail (the allocation fails).\n"
+	       "                         Default none: a tie stops with 'drawing of lots required'\n"
+	       "  --seed N               the seed of the lot (default 0)\n"
+	       "  --format text|json     output (default text)\n"
+	       "\n"
+	       "exit status: 0 allocated, 1 bad table or a tie left unsettled or failed,\n"
+	       "2 usage error.\n");
+}
+
+/* "5", "3.25", "8" -> a share of 1 as a ratio; false if malformed or > 100 */
+static bool parse_pct(const char *s, tally_ratio *out)
+{
+	uint64_t num = 0, den = 100;
+	bool dot = false, digit = false;
+	for (const char *p = s; *p; p++) {
+		if (*p == '.' && !dot) {
+			dot = true;
+			continue;
+		}
+		if (*p < '0' || *p > '9' || num > 1000000000ULL || den > 1000000000ULL)
+			return false;
+		num = num * 10 + (uint64_t)(*p - '0');
+		if (dot)
+			den *= 10;
+		digit = true;
+	}
+	if (!digit || num > den)
+		return false;
+	*out = (tally_ratio){num, den};
+	return true;
+}
+
+static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	if (!*s || *s == '-' || *s == '+')
+		return false;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (*end || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static const char *pct(tally_ratio r, char buf[48])
+{
+	if (r.den == 0)
+		return strcpy(buf, "-");
+	char b[48];
+	tally_ratio_fmt((tally_ratio){r.num * 100, r.den}, b);
+	/* drop a fraction of zeros: "5.000" -> "5" */
+	size_t n = strlen(b);
+	if (n > 4 && strcmp(b + n - 4, ".000") == 0)
+		b[n - 4] = '\0';
+	snprintf(buf, 48, "%s %%", b);
+	return buf;
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void print_ties(const tally_apportionment *a, const tally_seats_table *t, bool json)
+{
+	for (uint32_t i = 0; i < a->n_ties; i++) {
+		const tally_seats_tie_record *r = &a->ties[i];
+		if (json) {
+			printf("%s{\"seats\":%u,\"removal\":%s,\"settled_by\":", i ? "," : "", r->seats,
+			       r->removal ? "true" : "false");
+			if (r->settled_by < 0)
+				printf("null");
+			else
+				json_str(tally_seats_tie_name((tally_seats_tie)r->settled_by));
+			printf(",\"tied\":[");
+			for (uint32_t j = 0; j < r->n_tied; j++) {
+				printf("%s", j ? "," : "");
+				json_str(t->parties[r->tied[j]].id);
+			}
+			printf("],\"winners\":[");
+			for (uint32_t j = 0; j < r->n_winners; j++) {
+				printf("%s", j ? "," : "");
+				json_str(t->parties[r->winners[j]].id);
+			}
+			printf("]}");
+			continue;
+		}
+		printf("  tie for %u seat%s between", r->seats, r->seats == 1 ? "" : "s");
+		for (uint32_t j = 0; j < r->n_tied; j++)
+			printf("%s %s", j ? "," : "", t->parties[r->tied[j]].id);
+		if (r->settled_by < 0)
+			printf(": drawing of lots required\n");
+		else if (r->settled_by == TALLY_SEATS_TIE_FAIL)
+			printf(": the allocation fails (tie policy 'fail')\n");
+		else {
+			printf(": settled by '%s' for",
+			       tally_seats_tie_name((tally_seats_tie)r->settled_by));
+			for (uint32_t j = 0; j < r->n_winners; j++)
+				printf("%s %s", j ? "," : "", t->parties[r->winners[j]].id);
+			printf("\n");
+		}
+	}
+}
+
+static void print_text(const tally_seats_table *t, const tally_seats_config *c,
+                       const tally_seats_result *r)
+{
+	const tally_seats_rule *ru = &c->rule;
+	uint32_t np = t->n_parties, total_seats = 0;
+	char a[48], b[48], d[48], e[48];
+	for (uint32_t x = 0; x < t->n_districts; x++)
+		total_seats += t->seats[x];
+	printf("Seat allocation: %s\n", tally_seats_method_title(ru->method));
+	if (ru->method == TALLY_SEATS_MODIFIED_SL)
+		printf("First divisor: %s\n",
+		       tally_ratio_fmt(ru->first.den ? ru->first : (tally_ratio){7, 5}, a));
+	printf("%u district%s, %u seats\n", t->n_districts, t->n_districts == 1 ? "" : "s",
+	       total_seats);
+	printf("Ties: ");
+	if (ru->n_tie == 0)
+		printf("no policy (a tie requires a drawing of lots)");
+	for (uint32_t i = 0; i < ru->n_tie; i++)
+		printf("%s%s", i ? ", then " : "", tally_seats_tie_name(ru->tie[i]));
+	for (uint32_t i = 0; i < ru->n_tie; i++)
+		if (ru->tie[i] == TALLY_SEATS_TIE_LOT)
+			printf(" (seed %llu)", (unsigned long long)ru->seed);
+	printf("\n\nThresholds (of %s votes):\n", cli_commas(r->denominator, a));
+	printf("  %-24s %14s %9s %10s  %s\n", "party", "votes", "share", "threshold", "status");
+	for (uint32_t p = 0; p < np; p++) {
+		char v[32];
+		printf("  %-24s %14s %9s %10s  %s\n", t->parties[p].id,
+		       cli_commas(r->party_votes[p], v),
+		       pct((tally_ratio){r->party_votes[p], r->denominator ? r->denominator : 1}, a),
+		       pct(r->party_threshold[p], b),
+		       tally_seats_qualification_name(r->qualification[p]));
+	}
+	for (uint32_t x = 0; x < t->n_districts; x++) {
+		const tally_apportionment *ap = &r->district[x];
+		const uint64_t *v = &t->votes[(size_t)x * np];
+		printf("\nDistrict %s: %u seat%s", t->district_ids[x], t->seats[x],
+		       t->seats[x] == 1 ? "" : "s");
+		if (tally_seats_method_is_divisor(ru->method)) {
+			if (ap->has_divisor)
+				printf(", divisor %s", tally_ratio_fmt(ap->divisor, a));
+			printf(", divisor range (%s, %s]",
+			       ap->has_lower ? tally_seats_quotient_fmt(ru, v[ap->lower_party],
+			                                                ap->lower_seat, d)
+			                     : "0",
+			       ap->has_upper ? tally_seats_quotient_fmt(ru, v[ap->upper_party],
+			                                                ap->upper_seat, e)
+			                     : "inf");
+		} else {
+			printf(", quota %s", tally_ratio_fmt(ap->quota, a));
+		}
+		if (ap->state != TALLY_SEATS_DONE)
+			printf(" -- %s", tally_seats_state_name(ap->state));
+		printf("\n");
+		for (uint32_t p = 0; p < np; p++) {
+			if (!t->present[(size_t)x * np + p])
+				continue;
+			char vv[32];
+			printf("  %-24s %14s %6u", t->parties[p].id, cli_commas(v[p], vv), ap->alloc[p]);
+			if (r->qualification[p] == TALLY_SEATS_Q_EXCLUDED)
+				printf("  (below the national threshold)");
+			else if (r->district_excluded[(size_t)x * np + p])
+				printf("  (below the district threshold)");
+			else if (!tally_seats_method_is_divisor(ru->method))
+				printf("  whole %u, remainder %s", ap->whole[p],
+				       tally_ratio_fmt((tally_ratio){ap->remainder[p], ap->quota.den}, a));
+			printf("\n");
+		}
+		print_ties(ap, t, false);
+	}
+	printf("\nTotal:\n");
+	for (uint32_t p = 0; p < np; p++) {
+		char vv[32];
+		printf("  %-24s %14s %6u\n", t->parties[p].id, cli_commas(r->party_votes[p], vv),
+		       r->party_seats[p]);
+	}
+	printf("State: %s\n", tally_seats_state_name(r->state));
+}
+
+static void print_json(const tally_seats_table *t, const tally_seats_config *c,
+                       const tally_seats_result *r)
+{
+	const tally_seats_rule *ru = &c->rule;
+	uint32_t np = t->n_parties;
+	char a[48], b[48];
+	printf("{\"method\":\"%s\",\"state\":\"%s\",\"tie\":[", tally_seats_method_name(ru->method),
+	       tally_seats_state_name(r->state));
+	for (uint32_t i = 0; i < ru->n_tie; i++)
+		printf("%s\"%s\"", i ? "," : "", tally_seats_tie_name(ru->tie[i]));
+	printf("],\"seed\":%llu,\"denominator\":%llu,\"parties\":[", (unsigned long long)ru->seed,
+	       (unsigned long long)r->denominator);
+	for (uint32_t p = 0; p < np; p++) {
+		printf("%s{\"id\":", p ? "," : "");
+		json_str(t->parties[p].id);
+		printf(",\"votes\":%llu,\"seats\":%u,\"threshold\":",
+		       (unsigned long long)r->party_votes[p], r->party_seats[p]);
+		if (r->party_threshold[p].den)
+			printf("[%llu,%llu]", (unsigned long long)r->party_threshold[p].num,
+			       (unsigned long long)r->party_threshold[p].den);
+		else
+			printf("null");
+		printf(",\"qualification\":\"%s\"}", tally_seats_qualification_name(r->qualification[p]));
+	}
+	printf("],\"districts\":[");
+	for (uint32_t x = 0; x < t->n_districts; x++) {
+		const tally_apportionment *ap = &r->district[x];
+		const uint64_t *v = &t->votes[(size_t)x * np];
+		printf("%s{\"id\":", x ? "," : "");
+		json_str(t->district_ids[x]);
+		printf(",\"seats\":%u,\"state\":\"%s\"", t->seats[x], tally_seats_state_name(ap->state));
+		if (tally_seats_method_is_divisor(ru->method)) {
+			if (ap->has_divisor)
+				printf(",\"divisor\":[%llu,%llu]", (unsigned long long)ap->divisor.num,
+				       (unsigned long long)ap->divisor.den);
+			printf(",\"divisor_above\":\"%s\",\"divisor_at_most\":\"%s\"",
+			       ap->has_lower ? tally_seats_quotient_fmt(ru, v[ap->lower_party],
+			                                                ap->lower_seat, a)
+			                     : "0",
+			       ap->has_upper ? tally_seats_quotient_fmt(ru, v[ap->upper_party],
+			                                                ap->upper_seat, b)
+			                     : "inf");
+		} else {
+			printf(",\"quota\":[%llu,%llu]", (unsigned long long)ap->quota.num,
+			       (unsigned long long)ap->quota.den);
+		}
+		printf(",\"lists\":[");
+		bool first = true;
+		for (uint32_t p = 0; p < np; p++) {
+			if (!t->present[(size_t)x * np + p])
+				continue;
+			printf("%s{\"party\":", first ? "" : ",");
+			first = false;
+			json_str(t->parties[p].id);
+			printf(",\"votes\":%llu,\"seats\":%u", (unsigned long long)v[p], ap->alloc[p]);
+			if (r->district_excluded[(size_t)x * np + p])
+				printf(",\"below_district_threshold\":true");
+			if (!tally_seats_method_is_divisor(ru->method))
+				printf(",\"whole\":%u,\"remainder\":[%llu,%llu]", ap->whole[p],
+				       (unsigned long long)ap->remainder[p],
+				       (unsigned long long)ap->quota.den);
+			printf("}");
+		}
+		printf("],\"ties\":[");
+		print_ties(ap, t, true);
+		printf("]}");
+	}
+	printf("]}\n");
+}
+
+int cmd_seats(int argc, char **argv)
+{
+	static const struct option opts[] = {{"method", required_argument, NULL, 'm'},
+	                                     {"first", required_argument, NULL, 'F'},
+	                                     {"threshold", required_argument, NULL, 't'},
+	                                     {"denominator", required_argument, NULL, 'D'},
+	                                     {"wins", required_argument, NULL, 'w'},
+	                                     {"district-threshold", required_argument, NULL, 'T'},
+	                                     {"tie", required_argument, NULL, 'x'},
+	                                     {"seed", required_argument, NULL, 's'},
+	                                     {"format", required_argument, NULL, 'f'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
+	tally_seats_config cfg;
+	tally_seats_threshold kinds[MAX_KINDS];
+	memset(&cfg, 0, sizeof cfg);
+	memset(kinds, 0, sizeof kinds);
+	cfg.rule.method = TALLY_SEATS_DHONDT;
+	const char *format = "text";
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (tally_seats_method_find(optarg, &cfg.rule.method))
+				return cli_usage("seats", "unknown method '%s' (see --help)", optarg);
+			break;
+		case 'F': {
+			uint64_t n = 0, d = 0;
+			char *slash = strchr(optarg, '/');
+			if (!slash)
+				return cli_usage("seats", "--first is a ratio A/B such as 7/5");
+			*slash = '\0';
+			if (!parse_u64(optarg, TALLY_SEATS_MAX_FIRST, &n) ||
+			    !parse_u64(slash + 1, TALLY_SEATS_MAX_FIRST, &d) || n == 0 || d == 0)
+				return cli_usage("seats", "--first is a ratio A/B with 0 < A, B <= %u",
+				                 TALLY_SEATS_MAX_FIRST);
+			cfg.rule.first = (tally_ratio){n, d};
+			break;
+		}
+		case 't': {
+			const char *colon = strchr(optarg, ':');
+			tally_ratio share;
+			if (!parse_pct(colon ? colon + 1 : optarg, &share))
+				return cli_usage("seats", "--threshold is [KIND:]PERCENT, e.g. 5 or coalition:8");
+			if (!colon) {
+				cfg.threshold = share;
+				break;
+			}
+			size_t kl = (size_t)(colon - optarg);
+			if (kl == 0 || kl > TALLY_SEATS_MAX_KIND || cfg.n_by_kind == MAX_KINDS)
+				return cli_usage("seats", "a threshold's KIND is 1 to %d bytes (at most %d kinds)",
+				                 TALLY_SEATS_MAX_KIND, MAX_KINDS);
+			memcpy(kinds[cfg.n_by_kind].kind, optarg, kl);
+			kinds[cfg.n_by_kind].share = share;
+			cfg.n_by_kind++;
+			break;
+		}
+		case 'D':
+			if (!parse_u64(optarg, UINT64_MAX / 2, &cfg.national_denominator) ||
+			    cfg.national_denominator == 0)
+				return cli_usage("seats", "--denominator is a positive number of votes");
+			break;
+		case 'w': {
+			uint64_t w = 0;
+			if (!parse_u64(optarg, TALLY_SEATS_MAX_SEATS, &w))
+				return cli_usage("seats", "--wins is a number of constituencies");
+			cfg.wins_qualify = (uint32_t)w;
+			break;
+		}
+		case 'T':
+			if (!parse_pct(optarg, &cfg.district_threshold))
+				return cli_usage("seats", "--district-threshold is a percentage");
+			break;
+		case 'x': {
+			cfg.rule.n_tie = 0;
+			for (char *tok = optarg, *next; tok; tok = next) {
+				next = strchr(tok, ',');
+				if (next)
+					*next++ = '\0';
+				if (cfg.rule.n_tie == TALLY_SEATS_MAX_TIE)
+					return cli_usage("seats", "at most %d tie policies", TALLY_SEATS_MAX_TIE);
+				if (tally_seats_tie_find(tok, &cfg.rule.tie[cfg.rule.n_tie]))
+					return cli_usage("seats",
+					                 "unknown tie policy '%s': use votes, districts, lot, fail",
+					                 tok);
+				cfg.rule.n_tie++;
+			}
+			break;
+		}
+		case 's':
+			if (!parse_u64(optarg, UINT64_MAX, &cfg.rule.seed))
+				return cli_usage("seats", "--seed is a number");
+			break;
+		case 'f': format = optarg; break;
+		case 'h': help(); return EXIT_OK;
+		default: return cli_usage("seats", "bad option");
+		}
+	}
+	if (strcmp(format, "text") && strcmp(format, "json"))
+		return cli_usage("seats", "--format is text or json");
+	if (optind + 1 != argc)
+		return cli_usage("seats", "give one TABLE file");
+	if (cfg.rule.method != TALLY_SEATS_MODIFIED_SL && cfg.rule.first.den)
+		return cli_usage("seats", "--first belongs to --method modified-sainte-lague");
+	cfg.by_kind = kinds;
+	size_t len = 0;
+	char *buf = cli_read(argv[optind], TALLY_MAX_INPUT_BYTES, &len);
+	if (!buf)
+		return EXIT_USER;
+	tally_error err = TALLY_ERROR_INIT;
+	tally_seats_table *t = NULL;
+	tally_seats_result *r = NULL;
+	int rc = EXIT_OK;
+	if (tally_seats_table_parse(buf, len, argv[optind], &t, &err) ||
+	    tally_seats_allocate(t, &cfg, &r, &err)) {
+		cli_error(&err);
+		rc = EXIT_USER;
+		goto out;
+	}
+	if (strcmp(format, "json") == 0)
+		print_json(t, &cfg, r);
+	else
+		print_text(t, &cfg, r);
+	if (r->state != TALLY_SEATS_DONE) {
+		fprintf(stderr, "error: the allocation is not complete: %s; %s\n",
+		        tally_seats_state_name(r->state),
+		        r->state == TALLY_SEATS_FAILED ? "the tie policy 'fail' applies"
+		                                       : "draw lots, or name a policy with --tie");
+		rc = EXIT_USER;
+	}
+out:
+	tally_seats_result_free(r, t);
+	tally_seats_table_free(t);
+	free(buf);
+	return rc;
+}

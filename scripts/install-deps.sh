@@ -8,7 +8,7 @@
 # It is idempotent: packages already present are left alone.
 set -eu
 
-BUILD="build-essential pkg-config libsqlite3-dev libjansson-dev libcmocka-dev unzip"
+BUILD="build-essential pkg-config libsqlite3-dev libjansson-dev libsodium-dev libcmocka-dev unzip"
 BENCH="python3-pandas python3-numpy sqlite3"
 
 pkgs="$BUILD"

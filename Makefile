@@ -20,7 +20,7 @@ PCDIR   ?= $(LIBDIR)/pkgconfig
 VERSION := 0.1.0
 SOVER   := 0
 
-PKGS    := sqlite3 jansson
+PKGS    := sqlite3 jansson libsodium
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -49,7 +49,7 @@ TEST_LIB_OBJ := $(LIB_SRC:%.c=build/test/%.o)
 TEST_APP_OBJ := $(filter-out build/test/src/cli/main.o,$(APP_SRC:%.c=build/test/%.o))
 UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=build/test/unit/%)
 
-.PHONY: all check unit cases demo bench bench-quick install uninstall clean deps-check fuzz \
+.PHONY: all check unit cases demo bench bench-quick bench-seats bench-forensics install uninstall clean deps-check fuzz \
         fuzz-replay error-codes
 
 all: build/tally build/libtally.a build/libtally.so.$(SOVER) build/tally.pc
@@ -146,6 +146,23 @@ bench: build/tally
 
 bench-quick: build/tally
 	@bench/run.sh --quick
+
+# seat allocation (bench/README.md, "Seat allocation")
+bench-seats: build/libtally.a
+	$(CC) $(REL_CFLAGS) -o build/bench_seats bench/bench_seats.c build/libtally.a $(PKG_LIBS) -lm
+	@./build/bench_seats
+
+# the forensic battery on Russia 2018, beside its numpy peer (bench/README.md, "Forensics")
+bench-forensics: build/libtally.a
+	$(CC) $(REL_CFLAGS) -o build/bench_forensics bench/bench_forensics.c build/libtally.a $(PKG_LIBS) -lm
+	./build/bench_forensics
+	/usr/bin/python3 bench/peers/integer_test.py
+
+# the transparency log: 1,000,000 appends, proofs, root verification (bench/README.md)
+.PHONY: bench-ledger
+bench-ledger: build/libtally.a
+	$(CC) $(REL_CFLAGS) -o build/bench_ledger bench/bench_ledger.c build/libtally.a $(PKG_LIBS) -lm
+	./build/bench_ledger
 
 # ---- install ----
 install: all

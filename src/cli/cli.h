@@ -62,6 +62,8 @@ int cmd_results(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_presets(int argc, char **argv);
+int cmd_seats(int argc, char **argv);
+int cmd_forensics(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 
 #endif

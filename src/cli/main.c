@@ -20,6 +20,8 @@ static const cli_command commands[] = {
 	{"simulate", cmd_simulate, "generate a synthetic election (the demo)"},
 	{"import", cmd_import, "import real polling-station data from CSV"},
 	{"presets", cmd_presets, "list protocol templates and import presets"},
+	{"seats", cmd_seats, "allocate seats from a table of votes (every divisor and quota method)"},
+	{"forensics", cmd_forensics, "statistical tests for manufactured results"},
 };
 
 static void usage(FILE *f)

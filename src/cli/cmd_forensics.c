@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cmd_forensics.c: `tally forensics` runs the forensic battery
+ * (tally/forensics.h) on a stored election or on a CSV file read with an
+ * import preset or column map, prints a report for people (or JSON), writes
+ * the flagged stations with their reasons (CSV or JSON) and the plots (SVG).
+ */
+#include "cli/cli.h"
+#include "render/render.h"
+#include "render/svg.h"
+#include "tally/forensics.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char help[] =
+	"usage: tally forensics [FILE.csv (--preset NAME | --map MAP.json)] [--db PATH]\n"
+	"                       [--format text|json] [--flags OUT.csv|OUT.json] [--out DIR]\n"
+	"                       [--seed N] [--resamples N] [--peak K] [--leader ID]\n"
+	"                       [--ballots EXPR] [--share-of ballots|valid] [--all-stations]\n"
+	"\n"
+	"Statistical tests for manufactured results (docs/methods-forensics.md): the\n"
+	"election fingerprint and its 95 %/95 % corner, the integer-percent test with a\n"
+	"binomial null, Shpilkin's estimate of anomalous votes, digit tests and turnout\n"
+	"regressions. They estimate; they prove nothing about any one station.\n"
+	"Reads the stored election (--db, default $TALLY_DB, else ./tally.db) or a CSV\n"
+	"file ('-' for standard input) with an import preset or column map.\n"
+	"\n"
+	"  --format F       the report: text (default) or json\n"
+	"  --flags OUT      write the flagged stations with their reasons; JSON when\n"
+	"                   OUT ends in .json, else CSV\n"
+	"  --out DIR        write fingerprint.svg, turnout.svg and shpilkin.svg into DIR\n"
+	"  --seed N         seed of the resampling (default 42); same seed, same report\n"
+	"  --resamples N    binomial resamples of the integer test (default 1000, at\n"
+	"                   most 100000; 0 uses the exact null alone)\n"
+	"  --peak K         Shpilkin: take the turnout bin K (K %% < t <= K+1 %%) as the\n"
+	"                   clean peak instead of finding it\n"
+	"  --leader ID      the party, bloc or candidate to test (default: most votes)\n"
+	"  --ballots EXPR   ballots found in the boxes, over the template's lines\n"
+	"                   (default: the preset's, e.g. 'invalid + valid')\n"
+	"  --share-of B     the leader share's denominator: ballots (default) or valid\n"
+	"  --all-stations   include special, mobile and abroad stations\n";
+
+static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	if (!s || !*s || *s == '-' || *s == '+')
+		return false;
+	char *end = NULL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Loads the stored protocols: one per reported, not annulled station. */
+static int load_db(const char *db, tally_store **s, tally_election **e, tally_protocol **out,
+                   size_t *n)
+{
+	tally_error err = TALLY_ERROR_INIT;
+	tally_results *r = NULL;
+	if (cli_open(db, s, e))
+		return EXIT_USER;
+	if (tally_store_count(*s, *e, &r, &err)) {
+		cli_error(&err);
+		return EXIT_USER;
+	}
+	tally_protocol *p = calloc((*e)->n_stations ? (*e)->n_stations : 1, sizeof *p);
+	size_t k = 0;
+	int rc = EXIT_USER;
+	if (!p) {
+		cli_errorf("out of memory");
+		goto out;
+	}
+	for (uint32_t st = 0; st < (*e)->n_stations; st++) {
+		const uint32_t *v = tally_results_station_values(r, st);
+		if (!v || r->st[st].annulled || r->cons[(*e)->stations[st].constituency].annulled)
+			continue;
+		if (tally_protocol_init(&p[k], *e, st)) {
+			cli_errorf("out of memory");
+			goto out;
+		}
+		for (uint32_t i = 0; i < p[k].n_lines; i++)
+			p[k].lines[i] = v[i];
+		for (uint32_t i = 0; i < p[k].n_cand; i++)
+			p[k].cand[i] = v[p[k].n_lines + i];
+		k++;
+	}
+	rc = EXIT_OK;
+out:
+	tally_results_free(r);
+	if (rc != EXIT_OK) {
+		for (size_t i = 0; i < k; i++)
+			tally_protocol_release(&p[i]);
+		free(p);
+		return rc;
+	}
+	*out = p;
+	*n = k;
+	return EXIT_OK;
+}
+
+/* The name of a party id of the input: a party's, bloc's or candidate's. */
+static const char *name_of(const tally_election *e, const char *id)
+{
+	uint32_t k;
+	if ((k = tally_election_party(e, id)) != TALLY_NONE)
+		return e->parties[k].name;
+	if ((k = tally_election_bloc(e, id)) != TALLY_NONE)
+		return e->blocs[k].name;
+	if ((k = tally_election_candidate(e, id)) != TALLY_NONE)
+		return e->candidates[k].name;
+	return id;
+}
+
+static const char *pct(double x, char buf[32])
+{
+	snprintf(buf, 32, "%.2f %%", 100 * x);
+	return buf;
+}
+
+static void icount_text(const char *name, const tally_fx_icount *c, uint32_t R)
+{
+	char a[32];
+	if (R)
+		printf("  %-22s %9s observed, null %9.1f (sd %6.1f): excess %8.1f, z %6.2f, p %.4f\n",
+		       name, cli_commas((uint64_t)c->observed, a), c->mc_mean, c->mc_sd, c->excess, c->z,
+		       c->p);
+	else
+		printf("  %-22s %9s observed, null %9.1f (sd %6.1f): excess %8.1f, z %6.2f\n", name,
+		       cli_commas((uint64_t)c->observed, a), c->exact_mean, c->exact_sd, c->excess, c->z);
+}
+
+static void report_text(const tally_fx_report *r, const tally_election *e)
+{
+	const tally_fx_input *in = r->in;
+	char a[32], b[32], c[32];
+	printf("Forensic report: %s\n", e->name);
+	printf("%s stations tested (%s left out by type, %s without a protocol)\nleader: %s (%s)\n\n",
+	       cli_commas(in->n, a), cli_commas(in->skipped_type, b), cli_commas(in->skipped_empty, c),
+	       name_of(e, in->party_ids[in->leader_party]), in->party_ids[in->leader_party]);
+
+	const tally_fx_fingerprint *fp = &r->fp;
+	printf("Fingerprint (Klimek et al. 2012): %s stations\n", cli_commas(fp->n, a));
+	printf("  corner (turnout >= 95 %%, leader share >= 95 %%): %s stations, %s "
+	       "(%s of voters)\n",
+	       cli_commas(fp->corner, a), pct(fp->corner_share, b), pct(fp->corner_weighted_share, c));
+	printf("  fullest cell: turnout %u-%u %%, leader share %u-%u %%\n\n", fp->mode_t,
+	       fp->mode_t + 1, fp->mode_w, fp->mode_w + 1);
+
+	const tally_fx_integer *it = &r->integer;
+	printf("Integer percentages (Kobak, Shpilkin & Pshenichnikov 2016): %s stations,\n",
+	       cli_commas(it->n, a));
+	if (it->resamples)
+		printf("  null: %u binomial resamples, seed %llu; exact null beside it\n", it->resamples,
+		       (unsigned long long)it->seed);
+	else
+		printf("  null: exact (Poisson-binomial), no resampling\n");
+	icount_text("turnout or share", &it->either, it->resamples);
+	icount_text("leader share", &it->leader, it->resamples);
+	icount_text("turnout", &it->turnout, it->resamples);
+	printf("  %-22s excess %.0f voters\n", "voters at such stations", it->either_voters.excess);
+	printf("  exact null: mean %.1f, sd %.1f, z %.2f\n\n", it->either.exact_mean,
+	       it->either.exact_sd, it->either.exact_z);
+
+	const tally_fx_shpilkin *sp = &r->shp;
+	printf("Shpilkin's estimate: %s stations with more than 100 voters, peak %u-%u %% (%s)\n",
+	       cli_commas(sp->n, a), sp->peak, sp->peak + 1, sp->manual ? "given" : "found");
+	if (sp->applicable)
+		printf("  anomalous votes %s (%s at or above the peak); clean share %s, "
+		       "official %s\n\n",
+		       cli_commas((uint64_t)(sp->anomalous + 0.5), a),
+		       cli_commas(sp->anomalous_above > 0 ? (uint64_t)(sp->anomalous_above + 0.5) : 0, b),
+		       pct(sp->clean_share, c), pct(sp->official_share, (char[32]){0}));
+	else
+		printf("  not applicable: %s\n\n", sp->reason);
+
+	const tally_fx_digits *d = &r->digits;
+	printf("Digits of the leader's counts (descriptive only):\n");
+	printf("  second digit      n %9s  mean %.3f (Benford 4.187)  chi2 %.1f, p %.3g\n",
+	       cli_commas(d->n_2bl, a), d->mean_2bl, d->chi2_2bl, d->p_2bl);
+	printf("  last digit        n %9s  mean %.3f (uniform 4.5)    chi2 %.1f, p %.3g\n",
+	       cli_commas(d->n_last, a), d->mean_last, d->chi2_last, d->p_last);
+	printf("  ending in 0 or 5  n %9s  %.3f (0.2)\n", cli_commas(d->n_last, a), d->c05);
+	printf("  turnout %% in 0/5  n %9s  %.3f (0.2)\n\n", cli_commas(d->n_p05, a), d->p05);
+
+	const tally_fx_regress *g = &r->reg;
+	printf("Turnout regressions (votes per registered voter on turnout): %s stations\n",
+	       cli_commas(g->n, a));
+	printf("  r(turnout, leader share) %.3f; slopes sum to %.3f\n", g->r_turnout_share,
+	       g->sum_slopes);
+	for (uint32_t j = 0; j < in->n_parties; j++) {
+		char nm[160];
+		printf("  %s slope %7.3f   share %s\n",
+		       render_fit(nm, sizeof nm, name_of(e, in->party_ids[j]), 40), g->party[j].slope,
+		       pct(g->party[j].share, a));
+	}
+	printf("\nStations flagged: %s (corner %s; integer turnout and share %s, %.1f expected "
+	       "by chance)\n",
+	       cli_commas(r->flagged, a), cli_commas(fp->corner, b), cli_commas(it->both, c),
+	       it->both_expected);
+}
+
+static void icount_json(const char *name, const tally_fx_icount *c, bool last)
+{
+	printf("    \"%s\": {\"observed\": %.0f, \"mc_mean\": %.3f, \"mc_sd\": %.3f, "
+	       "\"excess\": %.3f, \"z\": %.4f, \"p\": %.6f, \"exact_mean\": %.3f, "
+	       "\"exact_sd\": %.3f, \"exact_z\": %.4f}%s\n",
+	       name, c->observed, c->mc_mean, c->mc_sd, c->excess, c->z, c->p, c->exact_mean,
+	       c->exact_sd, c->exact_z, last ? "" : ",");
+}
+
+static void report_json(const tally_fx_report *r)
+{
+	const tally_fx_input *in = r->in;
+	const tally_fx_fingerprint *fp = &r->fp;
+	const tally_fx_integer *it = &r->integer;
+	const tally_fx_shpilkin *sp = &r->shp;
+	const tally_fx_digits *d = &r->digits;
+	printf("{\n  \"stations\": %zu,\n  \"leader\": ", in->n);
+	render_json_str(stdout, in->party_ids[in->leader_party]);
+	printf(",\n  \"fingerprint\": {\"n\": %llu, \"corner\": %llu, \"corner_share\": %.6f, "
+	       "\"corner_weighted_share\": %.6f, \"mode_turnout\": %u, \"mode_share\": %u},\n",
+	       (unsigned long long)fp->n, (unsigned long long)fp->corner, fp->corner_share,
+	       fp->corner_weighted_share, fp->mode_t, fp->mode_w);
+	printf("  \"integer\": {\n    \"n\": %llu, \"resamples\": %u, \"seed\": %llu, "
+	       "\"both\": %llu, \"both_expected\": %.3f,\n",
+	       (unsigned long long)it->n, it->resamples, (unsigned long long)it->seed,
+	       (unsigned long long)it->both, it->both_expected);
+	icount_json("either", &it->either, false);
+	icount_json("leader", &it->leader, false);
+	icount_json("turnout", &it->turnout, false);
+	icount_json("either_voters", &it->either_voters, true);
+	printf("  },\n  \"shpilkin\": {\"applicable\": %s, \"reason\": ",
+	       sp->applicable ? "true" : "false");
+	render_json_str(stdout, sp->reason);
+	printf(", \"peak\": %u, \"manual\": %s, \"n\": %llu, \"clean_share\": %.6f, "
+	       "\"official_share\": %.6f, \"anomalous\": %.0f, \"anomalous_above_peak\": %.0f},\n",
+	       sp->peak, sp->manual ? "true" : "false", (unsigned long long)sp->n, sp->clean_share,
+	       sp->official_share, sp->anomalous, sp->anomalous_above);
+	printf("  \"digits\": {\"n_2bl\": %llu, \"mean_2bl\": %.4f, \"chi2_2bl\": %.3f, "
+	       "\"p_2bl\": %.6g, \"n_last\": %llu, \"mean_last\": %.4f, \"chi2_last\": %.3f, "
+	       "\"p_last\": %.6g, \"c05\": %.4f, \"n_p05\": %llu, \"p05\": %.4f},\n",
+	       (unsigned long long)d->n_2bl, d->mean_2bl, d->chi2_2bl, d->p_2bl,
+	       (unsigned long long)d->n_last, d->mean_last, d->chi2_last, d->p_last, d->c05,
+	       (unsigned long long)d->n_p05, d->p05);
+	printf("  \"regressions\": {\"n\": %llu, \"r_turnout_share\": %.4f, \"sum_slopes\": %.4f, "
+	       "\"parties\": [",
+	       (unsigned long long)r->reg.n, r->reg.r_turnout_share, r->reg.sum_slopes);
+	for (uint32_t j = 0; j < in->n_parties; j++) {
+		printf("%s{\"id\": ", j ? ", " : "");
+		render_json_str(stdout, in->party_ids[j]);
+		printf(", \"slope\": %.4f, \"share\": %.6f}", r->reg.party[j].slope,
+		       r->reg.party[j].share);
+	}
+	printf("]},\n  \"flagged\": %llu\n}\n", (unsigned long long)r->flagged);
+}
+
+static int write_flags(const char *path, const tally_fx_report *r, const tally_election *e)
+{
+	const tally_fx_input *in = r->in;
+	size_t L = strlen(path);
+	bool json = L >= 5 && strcmp(path + L - 5, ".json") == 0;
+	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	if (!f) {
+		cli_errorf("cannot create '%s': %s", path, strerror(errno));
+		return EXIT_USER;
+	}
+	fputs(json ? "[\n" : "station,reasons,turnout,leader_share,null_p\n", f);
+	bool first = true;
+	for (size_t i = 0; i < in->n; i++) {
+		uint8_t fl = r->flags[i];
+		if (!fl)
+			continue;
+		const char *why = fl == (TALLY_FX_FLAG_CORNER | TALLY_FX_FLAG_INTEGER)
+		                  ? "corner;integer"
+		                  : fl & TALLY_FX_FLAG_CORNER ? "corner" : "integer";
+		double t = in->registered[i] ? (double)in->cast[i] / (double)in->registered[i] : 0;
+		double w = in->base[i] ? (double)in->leader[i] / (double)in->base[i] : 0;
+		const char *id = e->stations[in->station[i]].id;
+		if (json) {
+			fprintf(f, "%s  {\"station\": ", first ? "" : ",\n");
+			render_json_str(f, id);
+			fprintf(f, ", \"reasons\": [\"%s\"], \"turnout\": %.5f, \"leader_share\": %.5f, "
+			           "\"null_p\": %.6g}",
+			        fl == 3 ? "corner\", \"integer" : why, t, w, r->null_p[i]);
+		} else {
+			render_csv_str(f, id);
+			fprintf(f, ",%s,%.5f,%.5f,%.6g\n", why, t, w, r->null_p[i]);
+		}
+		first = false;
+	}
+	if (json)
+		fputs(first ? "]\n" : "\n]\n", f);
+	if (f != stdout ? fclose(f) != 0 : fflush(f) != 0) {
+		cli_errorf("cannot write '%s'", path);
+		return EXIT_USER;
+	}
+	return EXIT_OK;
+}
+
+static int write_plot(const char *dir, const char *name, const tally_fx_report *r)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		cli_errorf("cannot create '%s': %s", path, strerror(errno));
+		return EXIT_USER;
+	}
+	int bad = 0;
+	if (strcmp(name, "fingerprint.svg") == 0) {
+		bad = svg_heatmap(f, "Election fingerprint: stations by turnout and leader share",
+		                  "turnout, %", "leader share, %", r->fp.count, TALLY_FX_BINS,
+		                  TALLY_FX_BINS);
+	} else if (strcmp(name, "turnout.svg") == 0) {
+		double h[TALLY_FX_BINS];
+		for (uint32_t k = 0; k < TALLY_FX_BINS; k++)
+			h[k] = r->fp.turnout_hist[k];
+		bad = svg_bars(f, "Stations by turnout (1 pp bins)", "turnout, %", "stations", h, NULL,
+		               TALLY_FX_BINS);
+	} else {
+		bad = svg_bars(f, "Shpilkin: leader (bars) and other votes (line) by turnout",
+		               "turnout, %", "votes", r->shp.leader_bin, r->shp.others_bin,
+		               TALLY_FX_BINS);
+	}
+	if (fclose(f) != 0 || bad) {
+		cli_errorf("cannot write '%s'", path);
+		return EXIT_USER;
+	}
+	return EXIT_OK;
+}
+
+int cmd_forensics(int argc, char **argv)
+{
+	static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+	                                     {"preset", required_argument, NULL, 'p'},
+	                                     {"map", required_argument, NULL, 'm'},
+	                                     {"format", required_argument, NULL, 'f'},
+	                                     {"flags", required_argument, NULL, 'F'},
+	                                     {"out", required_argument, NULL, 'o'},
+	                                     {"seed", required_argument, NULL, 's'},
+	                                     {"resamples", required_argument, NULL, 'r'},
+	                                     {"peak", required_argument, NULL, 'k'},
+	                                     {"leader", required_argument, NULL, 'l'},
+	                                     {"ballots", required_argument, NULL, 'b'},
+	                                     {"share-of", required_argument, NULL, 'S'},
+	                                     {"all-stations", no_argument, NULL, 'A'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
+	const char *db = NULL, *preset = NULL, *mapf = NULL, *format = "text", *flags = NULL,
+	           *outdir = NULL;
+	tally_fx_options o;
+	tally_fx_options_init(&o);
+	tally_fx_defs defs = {0};
+	uint64_t v = 0;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "hd:p:m:f:F:o:s:r:k:l:b:S:A", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'p': preset = optarg; break;
+		case 'm': mapf = optarg; break;
+		case 'f': format = optarg; break;
+		case 'F': flags = optarg; break;
+		case 'o': outdir = optarg; break;
+		case 's':
+			if (!parse_u64(optarg, UINT64_MAX, &o.seed))
+				return cli_usage("forensics", "--seed takes a whole number");
+			break;
+		case 'r':
+			/* above the limit is the library's F005, below UINT32_MAX */
+			if (!parse_u64(optarg, UINT32_MAX, &v))
+				return cli_usage("forensics", "--resamples takes a whole number");
+			o.resamples = (uint32_t)v;
+			break;
+		case 'k':
+			if (!parse_u64(optarg, 1000, &v))
+				return cli_usage("forensics", "--peak takes a turnout bin (0-99)");
+			o.shpilkin_peak = (int32_t)v;
+			break;
+		case 'l': defs.leader = optarg; break;
+		case 'b': defs.ballots = optarg; break;
+		case 'S':
+			if (strcmp(optarg, "ballots") == 0)
+				defs.share_of = TALLY_FX_SHARE_BALLOTS;
+			else if (strcmp(optarg, "valid") == 0)
+				defs.share_of = TALLY_FX_SHARE_VALID;
+			else
+				return cli_usage("forensics", "--share-of is ballots or valid");
+			break;
+		case 'A': defs.all_types = true; break;
+		case 'h': fputs(help, stdout); return EXIT_OK;
+		default: return cli_usage("forensics", "bad option");
+		}
+	}
+	bool json = strcmp(format, "json") == 0;
+	if (!json && strcmp(format, "text"))
+		return cli_usage("forensics", "--format is text or json");
+	if (argc - optind > 1)
+		return cli_usage("forensics", "give at most one input file");
+	bool from_csv = argc - optind == 1;
+	if (from_csv && (preset != NULL) == (mapf != NULL))
+		return cli_usage("forensics", "a CSV file needs either --preset NAME or --map MAP.json");
+	if (!from_csv && (preset || mapf))
+		return cli_usage("forensics", "--preset and --map go with an input file");
+	if (from_csv && db)
+		return cli_usage("forensics", "give an input file or --db, not both");
+
+	tally_error err = TALLY_ERROR_INIT;
+	tally_import_map *map = NULL;
+	tally_import *im = NULL;
+	tally_store *s = NULL;
+	tally_election *e_db = NULL;
+	tally_protocol *prot = NULL;
+	size_t n_prot = 0;
+	tally_fx_input *in = NULL;
+	tally_fx_report *r = NULL;
+	const tally_election *e = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = EXIT_USER;
+	if (from_csv) {
+		if (preset ? tally_import_map_preset(preset, &map, &err) : 0) {
+			cli_error(&err);
+			goto out;
+		}
+		if (mapf) {
+			char *mb = cli_read(mapf, 1 << 20, &len);
+			if (!mb)
+				goto out;
+			int r2 = tally_import_map_parse(mb, len, mapf, &map, &err);
+			free(mb);
+			if (r2) {
+				cli_error(&err);
+				goto out;
+			}
+		}
+		const char *path = argv[optind];
+		if (!(buf = cli_read(path, TALLY_MAX_INPUT_BYTES, &len)))
+			goto out;
+		if (tally_import_csv(map, buf, len, strcmp(path, "-") ? path : "stdin", &im, &err)) {
+			cli_error(&err);
+			goto out;
+		}
+		free(buf);
+		buf = NULL;
+		e = im->e;
+		if (tally_fx_input_build(e, im->protocols, im->n, &defs, &in, &err)) {
+			cli_error(&err);
+			goto out;
+		}
+	} else {
+		if (load_db(db ? db : cli_default_db(), &s, &e_db, &prot, &n_prot))
+			goto out;
+		e = e_db;
+		if (tally_fx_input_build(e, prot, n_prot, &defs, &in, &err)) {
+			cli_error(&err);
+			goto out;
+		}
+	}
+	if (o.resamples >= 2000 && !json)
+		fprintf(stderr, "resampling %u times...\n", o.resamples);
+	if (tally_fx_run(in, &o, &r, &err)) {
+		cli_error(&err);
+		goto out;
+	}
+	if (json)
+		report_json(r);
+	else
+		report_text(r, e);
+	if (flags && write_flags(flags, r, e))
+		goto out;
+	if (outdir) {
+		if (mkdir(outdir, 0755) != 0 && errno != EEXIST) {
+			cli_errorf("cannot create the directory '%s': %s", outdir, strerror(errno));
+			goto out;
+		}
+		if (write_plot(outdir, "fingerprint.svg", r) || write_plot(outdir, "turnout.svg", r) ||
+		    write_plot(outdir, "shpilkin.svg", r))
+			goto out;
+	}
+	rc = EXIT_OK;
+out:
+	free(buf);
+	tally_fx_report_free(r);
+	tally_fx_input_free(in);
+	for (size_t i = 0; i < n_prot; i++)
+		tally_protocol_release(&prot[i]);
+	free(prot);
+	tally_election_free(e_db);
+	tally_store_close(s);
+	tally_import_free(im);
+	tally_import_map_free(map);
+	return rc;
+}

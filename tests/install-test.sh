@@ -36,5 +36,15 @@ if cc -o "$d/t" "$d/t.c" $(pkg-config --cflags --libs tally) 2>"$d/log" &&
 else
 	no "a program built with pkg-config"; cat "$d/log"
 fi
+# every public header compiles on its own (C11, warnings as errors)
+for h in "$d"/root/opt/tallytest/include/tally/*.h; do
+	b=$(basename "$h")
+	printf '#include <tally/%s>\n' "$b" > "$d/h.c"
+	if cc -std=c11 -Wall -Wextra -Werror -pedantic -I"$d/root/opt/tallytest/include" -c "$d/h.c" -o "$d/h.o" 2>"$d/log"; then
+		ok "header $b compiles alone"
+	else
+		no "header $b compiles alone"; cat "$d/log"
+	fi
+done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

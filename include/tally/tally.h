@@ -15,5 +15,8 @@
 #include "tally/csv.h"
 #include "tally/sim.h"
 #include "tally/import.h"
+#include "tally/seats.h"
+#include "tally/ledger.h"
+#include "tally/forensics.h"
 
 #endif

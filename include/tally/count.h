@@ -45,6 +45,9 @@ typedef struct tally_seat_output {
 	tally_outcome outcome;  /* TALLY_OUT_ELECTED or TALLY_OUT_FAILED */
 	uint32_t *elected;      /* candidate slots, room for magnitude; best first */
 	uint32_t n_elected;
+	uint32_t *seats;        /* per candidate slot (room for n_cand, zeroed): seats won;
+	                         * a list rule can give a slot several. A rule that leaves
+	                         * it zero gives each elected slot one seat. */
 	bool lot_drawn;         /* a tie was settled by lot */
 	char note[256];         /* what the rule decided about a tie, for people */
 } tally_seat_output;
@@ -76,6 +79,7 @@ typedef struct tally_constituency_result {
 	uint32_t *order;               /* candidate slots by votes, most first; ties by id */
 	uint32_t *elected;             /* candidate slots */
 	uint32_t n_elected;
+	uint32_t *seats;               /* per candidate slot: seats won (a list can win several) */
 	bool lot_drawn;
 	char note[256];
 } tally_constituency_result;

@@ -9,7 +9,11 @@
  * (tally_seats_table, read from CSV or JSON, docs/formats-seats.md) is
  * allocated district by district after national thresholds
  * (tally_seats_allocate), and the Bundestag procedure of BWahlG section 6
- * as amended in 2020 is tally_seats_bundestag2020.
+ * as amended in 2020 is tally_seats_bundestag2020. Built on these:
+ * plurality and the block vote, the first round of a two-round election
+ * (single.c), parallel and New Zealand's MMP keeping overhang (mixed.c),
+ * Norway's county leveling seats (leveling.c) and the Bundestag under the
+ * 2023 reform with Zweitstimmendeckung (bundestag2023.c).
  *
  * Every comparison of quotients v1/d1 against v2/d2 is made on integer
  * cross products (128 bits, 256 for intermediate products); no decision uses
@@ -192,6 +196,8 @@ typedef struct tally_seats_table {
 	char **district_ids;
 	uint32_t *seats;      /* per district */
 	uint64_t *valid;      /* per district: the district threshold's denominator; 0 = sum */
+	uint64_t *registered; /* per district: registered voters (two-round); 0 = not given */
+	char **region;        /* per district: the region it belongs to (a Land), or NULL */
 	uint64_t *votes;      /* [district * n_parties + party] */
 	bool *present;        /* [district * n_parties + party]: the list stands there */
 } tally_seats_table;
@@ -299,6 +305,255 @@ typedef struct tally_bundestag_result {
 TALLY_API int tally_seats_bundestag2020(const tally_bundestag_input *in,
                                         tally_bundestag_result **out, tally_error *err);
 TALLY_API void tally_bundestag_result_free(tally_bundestag_result *r);
+
+
+/* ==== Single-member and block vote, two-round (single.c) ==== */
+
+/* One contest between candidates (or lists taking at most one seat each). */
+typedef struct tally_candidates_input {
+	uint32_t n;
+	const uint64_t *votes;         /* per candidate, <= TALLY_SEATS_MAX_VOTES */
+	const char *const *ids;        /* for the lot and notes; NULL: "1", "2", ... */
+	uint32_t seats;                /* 1: single-member; more: block vote */
+} tally_candidates_input;
+
+/* tally_seats_plurality elects the in->seats candidates with the most votes
+ * (single-member plurality, or the block vote where each voter marks up to
+ * "seats" names). A tie at the last seat goes through rule->tie (the method
+ * is ignored; "votes" and "districts" cannot separate equal votes and pass
+ * the tie on, so the chain that decides is "lot" or "fail", Election Code of
+ * Azerbaijan art. 170.1). out->alloc[i] is 1 for an elected candidate; the
+ * tie, if any, is in out->ties; state LOTS_REQUIRED or FAILED when the chain
+ * did not settle it (only the sure winners then have alloc 1). Released
+ * with tally_apportionment_release. Errors: E020 (a bad tie chain), E022
+ * (votes above the limit), E025 (fewer candidates than seats). */
+TALLY_API int tally_seats_plurality(const tally_seats_rule *rule, const tally_candidates_input *in,
+                                    tally_apportionment *out, tally_error *err);
+
+/* The first round of a two-round election. */
+typedef struct tally_two_round_rule {
+	tally_ratio majority;          /* share a winner needs, e.g. 1/2 */
+	bool majority_strict;          /* "more than" the share (art. 203.4: more than half);
+	                                * false: "at least" */
+	bool majority_of_registered;   /* the share is of registered voters, not of valid votes */
+	tally_ratio also_registered;   /* and at least this share of registered voters
+	                                * (France, Code electoral L126: 1/4); den 0: none */
+	tally_ratio runoff_registered; /* runoff: every candidate with at least this share of
+	                                * registered voters (L162: 1/8), completed to two by
+	                                * votes; den 0: the top two */
+} tally_two_round_rule;
+
+typedef struct tally_two_round_result {
+	tally_seats_state state;       /* of the tie settling, if any */
+	bool elected;                  /* a winner in the first round */
+	uint32_t winner;               /* when elected */
+	uint64_t valid, registered;    /* the denominators used */
+	uint32_t n_runoff;             /* when not elected: candidates in the runoff */
+	uint32_t *runoff;              /* ... by votes, most first */
+	tally_apportionment pick;      /* alloc 1 for the winner or the runoff candidates;
+	                                * the ties that decided them */
+	char note[512];                /* "elected: X" or "runoff needed between X and Y" */
+} tally_two_round_result;
+
+/* tally_seats_two_round decides a first round: a candidate meeting the
+ * majority (and the share of registered voters, when required) is elected,
+ * the most votes first when several do; otherwise the runoff candidates are
+ * chosen and out->note says "runoff needed between X and Y". "valid" is the
+ * majority's base when not of registered voters (0: the sum of votes).
+ * Ties for the win or the last runoff place go through rule->tie. Release
+ * "out" with tally_two_round_release. Errors: E020 (a share above 1 or with
+ * den 0 where required, shares of registered voters without "registered"),
+ * E022, E025 (fewer than two candidates). */
+TALLY_API int tally_seats_two_round(const tally_seats_rule *rule, const tally_two_round_rule *tr,
+                                    const tally_candidates_input *in, uint64_t valid,
+                                    uint64_t registered, tally_two_round_result *out,
+                                    tally_error *err);
+TALLY_API void tally_two_round_release(tally_two_round_result *r);
+
+/* ==== Mixed systems (mixed.c) ==== */
+
+/* tally_seats_parallel: a parallel (mixed-member majoritarian) system, two
+ * independent tallies summed: the list tier of "t" allocated by "c" as
+ * tally_seats_allocate does, plus each party's constituency seats (its
+ * @wins). "*out" is as tally_seats_allocate's; total[p] (caller's array of
+ * t->n_parties) receives list seats + wins. Errors: those of
+ * tally_seats_allocate. */
+TALLY_API int tally_seats_parallel(const tally_seats_table *t, const tally_seats_config *c,
+                                   tally_seats_result **out, uint32_t *total, tally_error *err);
+
+/* Mixed-member proportional with overhang kept (New Zealand). */
+typedef struct tally_mmp_input {
+	uint32_t n;
+	const uint64_t *votes;         /* party votes */
+	const uint32_t *wins;          /* electorate seats won */
+	const bool *list;              /* NULL: every entry is a party with a list; false: an
+	                                * independent or unregistered party (its wins only) */
+	const char *const *ids;
+	uint64_t denominator;          /* threshold base; 0: the sum of votes */
+	uint32_t house;                /* 120 */
+	tally_ratio threshold;         /* 5/100; den 0: none */
+	uint32_t wins_qualify;         /* 1; 0: no qualification by wins */
+	tally_seats_rule rule;         /* Sainte-Lague (s.191(2)) and its tie chain */
+} tally_mmp_input;
+
+typedef struct tally_mmp_result {
+	tally_seats_state state;
+	uint32_t n;
+	uint64_t denominator;
+	tally_seats_qualification *qualification;
+	uint32_t other_wins;           /* electorate seats of the non-qualifying, subtracted */
+	uint32_t apportioned;          /* house - other_wins: seats over the qualifying */
+	tally_apportionment party;     /* the apportionment over the qualifying parties */
+	uint32_t *list_seats;          /* entitlement - wins, or 0 */
+	uint32_t *overhang;            /* wins - entitlement, or 0 (kept) */
+	uint32_t *seats;               /* final */
+	uint32_t total;                /* house + overhang */
+} tally_mmp_result;
+
+/* tally_seats_mmp runs the Electoral Act 1993 (NZ) s.191: parties with at
+ * least the threshold of the party votes or wins_qualify electorate seats
+ * qualify; the electorate seats of everyone else are subtracted from the
+ * house; the rest is apportioned over the qualifying parties by their party
+ * votes; a party's list seats fill its entitlement above its electorate
+ * seats, and electorate seats beyond it are kept as overhang (the house
+ * grows). "*out" is freed with tally_mmp_result_free. Errors: E020 (bad
+ * parameters, more electorate seats outside the qualifying than the house),
+ * those of tally_apportion. */
+TALLY_API int tally_seats_mmp(const tally_mmp_input *in, tally_mmp_result **out,
+                              tally_error *err);
+TALLY_API void tally_mmp_result_free(tally_mmp_result *r);
+
+
+/* ==== Leveling seats, Norway (leveling.c) ==== */
+
+typedef struct tally_leveling_input {
+	uint32_t n_districts, n_parties;
+	const char *const *district_ids;
+	const char *const *party_ids;
+	const uint32_t *seats;          /* per district: district seats (county seats - leveling) */
+	const uint32_t *leveling;       /* per district: leveling seats (Norway: 1 each) */
+	const uint64_t *votes;          /* [district * n_parties + party] */
+	tally_ratio threshold;          /* of the national votes, for leveling seats: 4/100 */
+	tally_seats_rule rule;          /* modified Sainte-Lague, first divisor 7/5 */
+} tally_leveling_input;
+
+/* One leveling seat placed, in order: the party's quotient in the county
+ * votes / d(won) (d = 1 for won = 0, else 2 won + 1), divided by the
+ * county's votes per district seat (county_votes / county_seats). */
+typedef struct tally_leveling_place {
+	uint32_t district, party;
+	uint64_t votes;                 /* the party's votes in the county */
+	uint32_t won;                   /* its district seats there */
+	uint64_t county_votes;
+	uint32_t county_seats;          /* district seats of the county */
+} tally_leveling_place;
+
+typedef struct tally_leveling_result {
+	tally_seats_state state;
+	uint32_t n_districts, n_parties;
+	tally_apportionment *district;  /* per district: its district seats */
+	uint64_t *party_votes;          /* national */
+	uint32_t *district_seats;       /* per party, summed */
+	bool *eligible;                 /* at or above the threshold */
+	bool *removed;                  /* eligible, but more district seats than its national
+	                                 * share in some run: left out (Valgloven 11-6(2)) */
+	uint32_t *removed_in;           /* per party: the run that removed it (1-based), 0 */
+	uint32_t runs;                  /* national runs until stable */
+	uint32_t national_seats;        /* seats of the last national run */
+	tally_apportionment national;   /* the last national run */
+	uint32_t *leveling;             /* per party: national share - district seats */
+	uint32_t *placed;               /* [district * n_parties + party]: leveling seats */
+	tally_leveling_place *order;    /* the placements in order */
+	uint32_t n_order;
+	tally_apportionment placing;    /* only ties/n_ties: ties between quotients in the
+	                                 * placement, entries district * n_parties + party */
+	uint32_t *seats;                /* per party: district + leveling */
+} tally_leveling_result;
+
+/* tally_seats_leveling allocates each district's seats by in->rule, then
+ * the leveling seats as the Norwegian Election Act (valgloven) sections
+ * 11-3 to 11-6 describe: the parties with at least the threshold of the
+ * national votes share the district seats they won plus all leveling seats
+ * by their national votes (same rule); a party whose district seats exceed
+ * its share is left out with its seats and the run repeated; each party's
+ * leveling seats are its share less its district seats; they are placed in
+ * the order of the quotients v / d(s) (d = 1, 3, 5, ...: the first divisor
+ * is 1 here, not 1.4) divided by the county's votes per district seat,
+ * skipping a county whose leveling seats are placed and a party whose
+ * leveling seats are. Ties go through the rule's chain (the party's
+ * national votes for "votes"). "*out" is freed with
+ * tally_leveling_result_free. Errors: E020 (parameters), E026 (a party's
+ * leveling seat cannot be placed: every county where it stands is full),
+ * those of tally_apportion. */
+TALLY_API int tally_seats_leveling(const tally_leveling_input *in, tally_leveling_result **out,
+                                   tally_error *err);
+TALLY_API void tally_leveling_result_free(tally_leveling_result *r);
+
+/* ==== Bundestag, BWahlG as reformed in 2023 (bundestag2023.c) ==== */
+
+typedef struct tally_bundestag2023_input {
+	uint32_t n_lands, n_parties, n_constituencies;
+	const char *const *land_ids;
+	const char *const *party_ids;
+	const char *const *constituency_ids;
+	const bool *exempt;             /* national-minority parties */
+	const uint64_t *votes;          /* second votes [party * n_lands + land], already net
+	                                 * of section 4(2) sentence 2 (voters of successful
+	                                 * independents) */
+	uint64_t valid;                 /* valid second votes nationally (threshold base) */
+	const uint32_t *land;           /* per constituency */
+	const uint32_t *winner;         /* per constituency: the winner's party, or
+	                                 * n_parties for an independent */
+	const uint64_t *winner_votes;   /* per constituency: the winner's first votes */
+	const uint64_t *valid_first;    /* per constituency: valid first votes */
+	uint32_t house;                 /* 630 */
+	tally_ratio threshold;          /* 5/100 */
+	uint32_t wins_qualify;          /* 3 (BVerfG 2 BvF 1/23, 30 July 2024); 0: the 2023 text */
+	tally_seats_rule rule;          /* Sainte-Lague/Schepers; the chain for ranking ties: lot */
+} tally_bundestag2023_input;
+
+typedef struct tally_bundestag2023_result {
+	tally_seats_state state;
+	uint32_t n_lands, n_parties, n_constituencies;
+	tally_seats_qualification *qualification;
+	uint64_t *party_votes;
+	uint32_t *party_wins;
+	uint32_t independents;          /* successful independents: section 4(1) */
+	uint32_t size;                  /* house - independents */
+	tally_apportionment ober;       /* over the parties at "size" */
+	uint32_t majority_bonus;        /* section 4(4) */
+	uint32_t majority_party;        /* when majority_bonus > 0 */
+	uint32_t *seats;                /* per party */
+	uint32_t total;                 /* size + majority_bonus + independents */
+	tally_apportionment *unter;     /* per party: over its Land lists */
+	uint32_t *list_seats;           /* [party * n_lands + land] */
+	bool *covered;                  /* per constituency: the winner takes the seat */
+	uint32_t *rank;                 /* per constituency: 1-based rank in its Land list's
+	                                 * winners by first-vote share; 0: an independent */
+	uint32_t *uncovered;            /* per party: winners without a seat */
+	uint32_t *from_list;            /* [party * n_lands + land]: seats for list candidates */
+	tally_apportionment ranking;    /* only ties/n_ties: ties in the rankings, entries are
+	                                 * constituencies */
+} tally_bundestag2023_result;
+
+/* tally_seats_bundestag2023 runs BWahlG sections 4 to 6 as reformed in
+ * 2023 (in force for 2025): 630 seats less the successful independents;
+ * parties with 5 % of the valid second votes (or, after BVerfG 2024,
+ * wins_qualify constituency wins; minorities exempt) share them by second
+ * votes (Oberverteilung, section 4(2)); a party with more than half of the
+ * second votes of all qualifying parties but not more than half of the
+ * seats gets seats until it has one more than half, the house growing
+ * (4(4)); each party's seats go over its Land lists (Unterverteilung,
+ * 4(3)); in each Land list the party's constituency winners, ranked by
+ * their share of the valid first votes, take the list's seats in that
+ * order while they last (Zweitstimmendeckung, section 6(1)); the rest go to
+ * list candidates. Ties in the ranking go through rule->tie (the law: lot,
+ * 6(3)). "*out" is freed with tally_bundestag2023_result_free. Errors:
+ * E020 (parameters, a constituency's winner votes above its valid first
+ * votes), those of tally_apportion. */
+TALLY_API int tally_seats_bundestag2023(const tally_bundestag2023_input *in,
+                                        tally_bundestag2023_result **out, tally_error *err);
+TALLY_API void tally_bundestag2023_result_free(tally_bundestag2023_result *r);
 
 #ifdef __cplusplus
 }

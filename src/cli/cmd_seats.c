@@ -5,10 +5,11 @@
  * prints every step a commission publishes: thresholds and who was
  * excluded, per district the divisor and its range or the quota and the
  * remainders, every tie and the policy that settled it, and the totals.
- * It needs no database. The rules are in docs/methods-seats.md.
+ * --system picks another electoral system, run and printed by
+ * seats_systems.c. It needs no database. The rules are in
+ * docs/methods-seats.md.
  */
-#include "cli/cli.h"
-#include "tally/seats.h"
+#include "cli/seats_cli.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -20,11 +21,28 @@ static void help(void)
 {
 	printf("usage: tally seats [options] TABLE\n"
 	       "\n"
-	       "Allocate the seats of a votes table (CSV 'district,seats[,valid],PARTY...' with\n"
-	       "optional @kind, @exempt, @wins, @districts_won rows, or JSON; see\n"
-	       "docs/formats-seats.md; '-' reads standard input) and print every step.\n"
+	       "Allocate the seats of a votes table (CSV 'district,seats[,valid][,registered]\n"
+	       "[,region],PARTY...' with optional @kind, @exempt, @wins, @districts_won rows,\n"
+	       "or JSON;\n"
+	       "see docs/formats-seats.md; '-' reads standard input) and print every step.\n"
 	       "\n"
 	       "options:\n"
+	       "  --system NAME          the electoral system (default list):\n"
+	       "      list                   list PR: each district by --method, after thresholds\n"
+	       "      plurality              each district elects its 'seats' candidates with the\n"
+	       "                             most votes (single-member, or block vote)\n"
+	       "      two-round              each district's first round: a winner, or the runoff\n"
+	       "      parallel               list PR plus the constituency seats (@wins), apart\n"
+	       "      mmp                    mixed-member proportional keeping overhang (New\n"
+	       "                             Zealand): party votes summed, electorate seats\n"
+	       "                             @wins, the house the sum of 'seats'; default\n"
+	       "                             method sainte-lague\n"
+	       "      leveling               county seats plus leveling seats (Norway); default\n"
+	       "                             method modified-sainte-lague, threshold 4\n"
+	       "      bundestag2023          BWahlG as reformed in 2023: TABLE is Laender x\n"
+	       "                             parties of second votes, --constituencies the\n"
+	       "                             first votes; default method sainte-lague,\n"
+	       "                             threshold 5, --wins 3, --house 630\n"
 	       "  --method NAME          the rule (default dhondt), one of:\n");
 	for (int m = 0; m < TALLY_SEATS_N_METHODS; m++)
 		printf("      %-22s %s\n", tally_seats_method_name((tally_seats_method)m),
@@ -43,6 +61,19 @@ static void help(void)
 	       "                         lot (published seeded lot), fail (the allocation fails).\n"
 	       "                         Default none: a tie stops with 'drawing of lots required'\n"
 	       "  --seed N               the seed of the lot (default 0)\n"
+	       "  --majority P           two-round: share a winner needs (default 50)\n"
+	       "  --majority-of WHAT     two-round: 'votes' (default: the valid votes, the\n"
+	       "                         'valid' column or the candidates' sum) or 'registered'\n"
+	       "  --at-least             two-round: the majority is 'at least' P, not 'more than'\n"
+	       "  --also-registered P    two-round: and at least P %% of the registered voters\n"
+	       "  --runoff-registered P  two-round: the runoff takes every candidate with P %% of\n"
+	       "                         the registered voters, at least two (default: top two)\n"
+	       "  --leveling-seats N     leveling: leveling seats per district (default 1)\n"
+	       "  --constituencies FILE  bundestag2023: a votes table of the constituencies\n"
+	       "                         ('region' column = the Land's row in TABLE, 'valid' =\n"
+	       "                         valid first votes; a column that is no party of TABLE\n"
+	       "                         is an independent candidate)\n"
+	       "  --house N              bundestag2023: the seats (default 630)\n"
 	       "  --format text|json     output (default text)\n"
 	       "\n"
 	       "exit status: 0 allocated, 1 bad table or a tie left unsettled or failed,\n"
@@ -84,7 +115,7 @@ static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
 	return true;
 }
 
-static const char *pct(tally_ratio r, char buf[48])
+const char *seats_pct(tally_ratio r, char buf[48])
 {
 	if (r.den == 0)
 		return strcpy(buf, "-");
@@ -98,7 +129,7 @@ static const char *pct(tally_ratio r, char buf[48])
 	return buf;
 }
 
-static void json_str(const char *s)
+void seats_json_str(const char *s)
 {
 	putchar('"');
 	for (; *s; s++) {
@@ -113,7 +144,7 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
-static void print_ties(const tally_apportionment *a, const tally_seats_table *t, bool json)
+void seats_print_ties(const tally_apportionment *a, const tally_seats_table *t, bool json)
 {
 	for (uint32_t i = 0; i < a->n_ties; i++) {
 		const tally_seats_tie_record *r = &a->ties[i];
@@ -123,16 +154,16 @@ static void print_ties(const tally_apportionment *a, const tally_seats_table *t,
 			if (r->settled_by < 0)
 				printf("null");
 			else
-				json_str(tally_seats_tie_name((tally_seats_tie)r->settled_by));
+				seats_json_str(tally_seats_tie_name((tally_seats_tie)r->settled_by));
 			printf(",\"tied\":[");
 			for (uint32_t j = 0; j < r->n_tied; j++) {
 				printf("%s", j ? "," : "");
-				json_str(t->parties[r->tied[j]].id);
+				seats_json_str(t->parties[r->tied[j]].id);
 			}
 			printf("],\"winners\":[");
 			for (uint32_t j = 0; j < r->n_winners; j++) {
 				printf("%s", j ? "," : "");
-				json_str(t->parties[r->winners[j]].id);
+				seats_json_str(t->parties[r->winners[j]].id);
 			}
 			printf("]}");
 			continue;
@@ -155,7 +186,7 @@ static void print_ties(const tally_apportionment *a, const tally_seats_table *t,
 }
 
 static void print_text(const tally_seats_table *t, const tally_seats_config *c,
-                       const tally_seats_result *r)
+                       const tally_seats_result *r, const uint32_t *total)
 {
 	const tally_seats_rule *ru = &c->rule;
 	uint32_t np = t->n_parties, total_seats = 0;
@@ -182,8 +213,8 @@ static void print_text(const tally_seats_table *t, const tally_seats_config *c,
 		char v[32];
 		printf("  %-24s %14s %9s %10s  %s\n", t->parties[p].id,
 		       cli_commas(r->party_votes[p], v),
-		       pct((tally_ratio){r->party_votes[p], r->denominator ? r->denominator : 1}, a),
-		       pct(r->party_threshold[p], b),
+		       seats_pct((tally_ratio){r->party_votes[p], r->denominator ? r->denominator : 1}, a),
+		       seats_pct(r->party_threshold[p], b),
 		       tally_seats_qualification_name(r->qualification[p]));
 	}
 	for (uint32_t x = 0; x < t->n_districts; x++) {
@@ -221,34 +252,44 @@ static void print_text(const tally_seats_table *t, const tally_seats_config *c,
 				       tally_ratio_fmt((tally_ratio){ap->remainder[p], ap->quota.den}, a));
 			printf("\n");
 		}
-		print_ties(ap, t, false);
+		seats_print_ties(ap, t, false);
 	}
 	printf("\nTotal:\n");
+	if (total)
+		printf("  %-24s %14s %6s %12s %6s\n", "party", "votes", "list", "constituency",
+		       "total");
 	for (uint32_t p = 0; p < np; p++) {
 		char vv[32];
-		printf("  %-24s %14s %6u\n", t->parties[p].id, cli_commas(r->party_votes[p], vv),
+		printf("  %-24s %14s %6u", t->parties[p].id, cli_commas(r->party_votes[p], vv),
 		       r->party_seats[p]);
+		if (total)
+			printf(" %12u %6u", t->parties[p].wins, total[p]);
+		printf("\n");
 	}
 	printf("State: %s\n", tally_seats_state_name(r->state));
 }
 
 static void print_json(const tally_seats_table *t, const tally_seats_config *c,
-                       const tally_seats_result *r)
+                       const tally_seats_result *r, const uint32_t *total)
 {
 	const tally_seats_rule *ru = &c->rule;
 	uint32_t np = t->n_parties;
 	char a[48], b[48];
-	printf("{\"method\":\"%s\",\"state\":\"%s\",\"tie\":[", tally_seats_method_name(ru->method),
-	       tally_seats_state_name(r->state));
+	printf("{\"method\":\"%s\",\"state\":\"%s\",\"system\":\"%s\",\"tie\":[",
+	       tally_seats_method_name(ru->method), tally_seats_state_name(r->state),
+	       total ? "parallel" : "list");
 	for (uint32_t i = 0; i < ru->n_tie; i++)
 		printf("%s\"%s\"", i ? "," : "", tally_seats_tie_name(ru->tie[i]));
 	printf("],\"seed\":%llu,\"denominator\":%llu,\"parties\":[", (unsigned long long)ru->seed,
 	       (unsigned long long)r->denominator);
 	for (uint32_t p = 0; p < np; p++) {
 		printf("%s{\"id\":", p ? "," : "");
-		json_str(t->parties[p].id);
-		printf(",\"votes\":%llu,\"seats\":%u,\"threshold\":",
-		       (unsigned long long)r->party_votes[p], r->party_seats[p]);
+		seats_json_str(t->parties[p].id);
+		printf(",\"votes\":%llu,\"seats\":%u,", (unsigned long long)r->party_votes[p],
+		       r->party_seats[p]);
+		if (total)
+			printf("\"constituency\":%u,\"total\":%u,", t->parties[p].wins, total[p]);
+		printf("\"threshold\":");
 		if (r->party_threshold[p].den)
 			printf("[%llu,%llu]", (unsigned long long)r->party_threshold[p].num,
 			       (unsigned long long)r->party_threshold[p].den);
@@ -261,7 +302,7 @@ static void print_json(const tally_seats_table *t, const tally_seats_config *c,
 		const tally_apportionment *ap = &r->district[x];
 		const uint64_t *v = &t->votes[(size_t)x * np];
 		printf("%s{\"id\":", x ? "," : "");
-		json_str(t->district_ids[x]);
+		seats_json_str(t->district_ids[x]);
 		printf(",\"seats\":%u,\"state\":\"%s\"", t->seats[x], tally_seats_state_name(ap->state));
 		if (tally_seats_method_is_divisor(ru->method)) {
 			if (ap->has_divisor)
@@ -285,7 +326,7 @@ static void print_json(const tally_seats_table *t, const tally_seats_config *c,
 				continue;
 			printf("%s{\"party\":", first ? "" : ",");
 			first = false;
-			json_str(t->parties[p].id);
+			seats_json_str(t->parties[p].id);
 			printf(",\"votes\":%llu,\"seats\":%u", (unsigned long long)v[p], ap->alloc[p]);
 			if (r->district_excluded[(size_t)x * np + p])
 				printf(",\"below_district_threshold\":true");
@@ -296,7 +337,7 @@ static void print_json(const tally_seats_table *t, const tally_seats_config *c,
 			printf("}");
 		}
 		printf("],\"ties\":[");
-		print_ties(ap, t, true);
+		seats_print_ties(ap, t, true);
 		printf("]}");
 	}
 	printf("]}\n");
@@ -313,6 +354,15 @@ int cmd_seats(int argc, char **argv)
 	                                     {"tie", required_argument, NULL, 'x'},
 	                                     {"seed", required_argument, NULL, 's'},
 	                                     {"format", required_argument, NULL, 'f'},
+	                                     {"system", required_argument, NULL, 'S'},
+	                                     {"majority", required_argument, NULL, 'M'},
+	                                     {"majority-of", required_argument, NULL, 'O'},
+	                                     {"at-least", no_argument, NULL, 'A'},
+	                                     {"also-registered", required_argument, NULL, 'R'},
+	                                     {"runoff-registered", required_argument, NULL, 'U'},
+	                                     {"leveling-seats", required_argument, NULL, 'L'},
+	                                     {"constituencies", required_argument, NULL, 'C'},
+	                                     {"house", required_argument, NULL, 'H'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	tally_seats_config cfg;
@@ -320,7 +370,12 @@ int cmd_seats(int argc, char **argv)
 	memset(&cfg, 0, sizeof cfg);
 	memset(kinds, 0, sizeof kinds);
 	cfg.rule.method = TALLY_SEATS_DHONDT;
-	const char *format = "text";
+	const char *format = "text", *system = "list";
+	bool method_set = false, threshold_set = false, wins_set = false;
+	const char *cons_file = NULL;
+	uint64_t house = 630;
+	tally_two_round_rule tr = {{1, 2}, true, false, {0, 0}, {0, 0}};
+	uint64_t leveling = 1;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -328,6 +383,7 @@ int cmd_seats(int argc, char **argv)
 		case 'm':
 			if (tally_seats_method_find(optarg, &cfg.rule.method))
 				return cli_usage("seats", "unknown method '%s' (see --help)", optarg);
+			method_set = true;
 			break;
 		case 'F': {
 			uint64_t n = 0, d = 0;
@@ -349,6 +405,7 @@ int cmd_seats(int argc, char **argv)
 				return cli_usage("seats", "--threshold is [KIND:]PERCENT, e.g. 5 or coalition:8");
 			if (!colon) {
 				cfg.threshold = share;
+				threshold_set = true;
 				break;
 			}
 			size_t kl = (size_t)(colon - optarg);
@@ -370,6 +427,7 @@ int cmd_seats(int argc, char **argv)
 			if (!parse_u64(optarg, TALLY_SEATS_MAX_SEATS, &w))
 				return cli_usage("seats", "--wins is a number of constituencies");
 			cfg.wins_qualify = (uint32_t)w;
+			wins_set = true;
 			break;
 		}
 		case 'T':
@@ -397,6 +455,35 @@ int cmd_seats(int argc, char **argv)
 				return cli_usage("seats", "--seed is a number");
 			break;
 		case 'f': format = optarg; break;
+		case 'S': system = optarg; break;
+		case 'M':
+			if (!parse_pct(optarg, &tr.majority) || tr.majority.num == 0)
+				return cli_usage("seats", "--majority is a percentage above 0, e.g. 50");
+			break;
+		case 'O':
+			if (strcmp(optarg, "votes") && strcmp(optarg, "registered"))
+				return cli_usage("seats", "--majority-of is votes or registered");
+			tr.majority_of_registered = strcmp(optarg, "registered") == 0;
+			break;
+		case 'A': tr.majority_strict = false; break;
+		case 'R':
+			if (!parse_pct(optarg, &tr.also_registered))
+				return cli_usage("seats", "--also-registered is a percentage");
+			break;
+		case 'U':
+			if (!parse_pct(optarg, &tr.runoff_registered))
+				return cli_usage("seats", "--runoff-registered is a percentage");
+			break;
+		case 'C': cons_file = optarg; break;
+		case 'H':
+			if (!parse_u64(optarg, TALLY_SEATS_MAX_SEATS, &house) || house == 0)
+				return cli_usage("seats", "--house is a number of seats from 1 to %u",
+				                 TALLY_SEATS_MAX_SEATS);
+			break;
+		case 'L':
+			if (!parse_u64(optarg, 1000, &leveling))
+				return cli_usage("seats", "--leveling-seats is a number from 0 to 1000");
+			break;
 		case 'h': help(); return EXIT_OK;
 		default: return cli_usage("seats", "bad option");
 		}
@@ -405,6 +492,29 @@ int cmd_seats(int argc, char **argv)
 		return cli_usage("seats", "--format is text or json");
 	if (optind + 1 != argc)
 		return cli_usage("seats", "give one TABLE file");
+	static const char *const systems[] = {"list", "plurality", "two-round", "parallel", "mmp",
+	                                      "leveling", "bundestag2023"};
+	size_t sys = 0;
+	while (sys < sizeof systems / sizeof systems[0] && strcmp(systems[sys], system))
+		sys++;
+	if (sys == sizeof systems / sizeof systems[0])
+		return cli_usage("seats", "unknown system '%s': use list, plurality, two-round, "
+		                          "parallel, mmp, leveling or bundestag2023", system);
+	if ((sys == 6) != (cons_file != NULL))
+		return cli_usage("seats", "--constituencies FILE goes with --system bundestag2023, "
+		                          "and only with it");
+	if (!method_set && sys == 6)
+		cfg.rule.method = TALLY_SEATS_SAINTE_LAGUE;
+	if (!threshold_set && sys == 6)
+		cfg.threshold = (tally_ratio){5, 100};
+	if (!wins_set && sys == 6)
+		cfg.wins_qualify = 3;
+	if (!method_set && sys == 4)
+		cfg.rule.method = TALLY_SEATS_SAINTE_LAGUE;
+	if (!method_set && sys == 5)
+		cfg.rule.method = TALLY_SEATS_MODIFIED_SL;
+	if (!threshold_set && sys == 5)
+		cfg.threshold = (tally_ratio){4, 100};
 	if (cfg.rule.method != TALLY_SEATS_MODIFIED_SL && cfg.rule.first.den)
 		return cli_usage("seats", "--first belongs to --method modified-sainte-lague");
 	cfg.by_kind = kinds;
@@ -416,16 +526,51 @@ int cmd_seats(int argc, char **argv)
 	tally_seats_table *t = NULL;
 	tally_seats_result *r = NULL;
 	int rc = EXIT_OK;
-	if (tally_seats_table_parse(buf, len, argv[optind], &t, &err) ||
-	    tally_seats_allocate(t, &cfg, &r, &err)) {
+	bool json = strcmp(format, "json") == 0;
+	uint32_t *total = NULL;
+	if (tally_seats_table_parse(buf, len, argv[optind], &t, &err)) {
 		cli_error(&err);
 		rc = EXIT_USER;
 		goto out;
 	}
-	if (strcmp(format, "json") == 0)
-		print_json(t, &cfg, r);
+	switch (sys) {
+	case 1: rc = seats_run_plurality(t, &cfg.rule, json); goto out;
+	case 2: rc = seats_run_two_round(t, &cfg.rule, &tr, json); goto out;
+	case 4: rc = seats_run_mmp(t, &cfg, json); goto out;
+	case 5: rc = seats_run_leveling(t, &cfg, (uint32_t)leveling, json); goto out;
+	case 6: {
+		size_t clen = 0;
+		char *cbuf = cli_read(cons_file, TALLY_MAX_INPUT_BYTES, &clen);
+		tally_seats_table *ct = NULL;
+		if (!cbuf) {
+			rc = EXIT_USER;
+			goto out;
+		}
+		if (tally_seats_table_parse(cbuf, clen, cons_file, &ct, &err)) {
+			cli_error(&err);
+			rc = EXIT_USER;
+		} else {
+			rc = seats_run_bundestag2023(t, ct, &cfg, (uint32_t)house, json);
+		}
+		tally_seats_table_free(ct);
+		free(cbuf);
+		goto out;
+	}
+	default: break;
+	}
+	total = calloc(t->n_parties, sizeof *total);
+	if (!total || (sys == 3 ? tally_seats_parallel(t, &cfg, &r, total, &err)
+	                        : tally_seats_allocate(t, &cfg, &r, &err))) {
+		if (!total)
+			tally_error_set(&err, TALLY_ENOMEM, "", NULL, "out of memory");
+		cli_error(&err);
+		rc = EXIT_USER;
+		goto out;
+	}
+	if (json)
+		print_json(t, &cfg, r, sys == 3 ? total : NULL);
 	else
-		print_text(t, &cfg, r);
+		print_text(t, &cfg, r, sys == 3 ? total : NULL);
 	if (r->state != TALLY_SEATS_DONE) {
 		fprintf(stderr, "error: the allocation is not complete: %s; %s\n",
 		        tally_seats_state_name(r->state),
@@ -434,6 +579,7 @@ int cmd_seats(int argc, char **argv)
 		rc = EXIT_USER;
 	}
 out:
+	free(total);
 	tally_seats_result_free(r, t);
 	tally_seats_table_free(t);
 	free(buf);

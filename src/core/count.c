@@ -12,9 +12,13 @@
  * The seat rules here: "plurality" (the magnitude's top candidates; a tie
  * for the last seat is settled by the election's tie policy: "fail" makes
  * the election failed, art. 170.1; "lot" draws with the published seeded
- * procedure of docs/methods.md) and "none" (votes only).
+ * procedure of docs/methods.md), "none" (votes only), and list PR by every
+ * method of the seat engine ("dhondt", "sainte-lague", "hare", ...: see
+ * docs/methods-seats.md), where each candidate slot is a party list and
+ * the constituency's magnitude is shared among the lists.
  */
 #include "core_int.h"
+#include "tally/seats.h"
 
 typedef struct count_priv {
 	uint32_t *pool;        /* lines then candidate votes, per station */
@@ -161,9 +165,96 @@ static int none_decide(const tally_seat_rule *rule, const tally_seat_input *in,
 	return TALLY_OK;
 }
 
+/* List PR: the slots are party lists; the magnitude's seats go to them by
+ * the method the rule is named after (tally_apportion, exact arithmetic).
+ * A tie the apportionment meets goes to the election's policy: "fail" (the
+ * constituency's election fails) or "lot" (the published lot with the
+ * election's seed, keyed by list id). */
+static int list_decide(const tally_seat_rule *rule, const tally_seat_input *in,
+                       tally_seat_output *out, tally_error *err)
+{
+	const tally_election *e = in->e;
+	const tally_constituency *c = &e->constituencies[in->constituency];
+	tally_seats_rule sr;
+	tally_apportionment a;
+	const char **ids = NULL;
+	int rc;
+	memset(&sr, 0, sizeof sr);
+	out->n_elected = 0;
+	out->lot_drawn = false;
+	out->note[0] = '\0';
+	if (tally_seats_method_find(rule->name, &sr.method))
+		return tally_error_set(err, TALLY_EINVAL, "D019", "$.system.rule",
+		                       "unknown electoral system rule '%s'", rule->name);
+	sr.tie[0] = e->system.tie == TALLY_TIE_FAIL ? TALLY_SEATS_TIE_FAIL : TALLY_SEATS_TIE_LOT;
+	sr.n_tie = 1;
+	sr.seed = e->system.lot_seed;
+	if (in->n_cand == 0) {
+		out->outcome = TALLY_OUT_NO_CANDIDATES;
+		snprintf(out->note, sizeof out->note, "no list for %u seats", in->magnitude);
+		return TALLY_OK;
+	}
+	ids = tally_malloc(in->n_cand * sizeof *ids);
+	if (!ids)
+		return TALLY_ENOMEM;
+	for (uint32_t i = 0; i < in->n_cand; i++)
+		ids[i] = e->candidates[c->candidates[i]].id;
+	tally_apportion_input ai = {in->n_cand, in->votes, NULL, NULL, in->magnitude, ids, NULL,
+	                            NULL};
+	rc = tally_apportion(&sr, &ai, &a, err);
+	tally_free(ids);
+	if (rc)
+		return rc;
+	/* elected: the lists with seats, most seats first (then slot order) */
+	for (uint32_t want = in->magnitude; want > 0; want--)
+		for (uint32_t i = 0; i < in->n_cand; i++)
+			if (a.alloc[i] == want)
+				out->elected[out->n_elected++] = i;
+	for (uint32_t i = 0; i < in->n_cand; i++)
+		out->seats[i] = a.alloc[i];
+	out->lot_drawn = a.n_ties > 0 && a.state == TALLY_SEATS_DONE;
+	char d[48];
+	if (a.state != TALLY_SEATS_DONE) {
+		out->outcome = TALLY_OUT_FAILED;
+		snprintf(out->note, sizeof out->note,
+		         "%s: a tie for %u seat(s) the tie policy cannot settle; %s",
+		         tally_seats_method_name(sr.method), a.seats - a.allocated,
+		         a.state == TALLY_SEATS_FAILED ? "the election fails (tie policy 'fail')"
+		                                       : "drawing of lots required");
+	} else {
+		out->outcome = TALLY_OUT_ELECTED;
+		if (a.has_divisor)
+			snprintf(out->note, sizeof out->note, "%s: %u seats, divisor %s%s",
+			         tally_seats_method_name(sr.method), in->magnitude,
+			         tally_ratio_fmt(a.divisor, d), out->lot_drawn ? ", a tie settled by lot" : "");
+		else if (!tally_seats_method_is_divisor(sr.method))
+			snprintf(out->note, sizeof out->note, "%s: %u seats, quota %s%s",
+			         tally_seats_method_name(sr.method), in->magnitude,
+			         tally_ratio_fmt(a.quota, d), out->lot_drawn ? ", a tie settled by lot" : "");
+		else
+			snprintf(out->note, sizeof out->note, "%s: %u seats%s",
+			         tally_seats_method_name(sr.method), in->magnitude,
+			         out->lot_drawn ? ", a tie settled by lot" : "");
+	}
+	tally_apportionment_release(&a);
+	return TALLY_OK;
+}
+
 static const tally_seat_rule rules[] = {
 	{"plurality", plurality_decide},
 	{"none", none_decide},
+	{"dhondt", list_decide},
+	{"sainte-lague", list_decide},
+	{"modified-sainte-lague", list_decide},
+	{"danish", list_decide},
+	{"imperiali", list_decide},
+	{"adams", list_decide},
+	{"dean", list_decide},
+	{"huntington-hill", list_decide},
+	{"hare", list_decide},
+	{"droop", list_decide},
+	{"hagenbach-bischoff", list_decide},
+	{"imperiali-quota", list_decide},
 };
 
 const tally_seat_rule *tally_seat_rule_find(const char *name)
@@ -209,7 +300,8 @@ int tally_results_new(const tally_election *e, tally_results **out)
 		cr->votes = tally_calloc(c->n_candidates + 1, sizeof *cr->votes);
 		cr->order = tally_calloc(c->n_candidates + 1, sizeof *cr->order);
 		cr->elected = tally_calloc(c->magnitude + 1, sizeof *cr->elected);
-		if (!cr->lines || !cr->votes || !cr->order || !cr->elected)
+		cr->seats = tally_calloc(c->n_candidates + 1, sizeof *cr->seats);
+		if (!cr->lines || !cr->votes || !cr->order || !cr->elected || !cr->seats)
 			goto oom;
 		cr->stations = c->n_stations;
 	}
@@ -237,6 +329,7 @@ void tally_results_free(tally_results *r)
 			tally_free(r->cons[i].votes);
 			tally_free(r->cons[i].order);
 			tally_free(r->cons[i].elected);
+			tally_free(r->cons[i].seats);
 		}
 	if (p) {
 		tally_free(p->pool);
@@ -378,6 +471,8 @@ int tally_results_finish(tally_results *r, tally_error *err)
 		tally_seat_output out;
 		memset(&out, 0, sizeof out);
 		out.elected = cr->elected;
+		out.seats = cr->seats;
+		memset(cr->seats, 0, (con->n_candidates + 1) * sizeof *cr->seats);
 		int rc = rule->decide(rule, &in, &out, err);
 		if (rc)
 			return rc == TALLY_ENOMEM ? tally_error_set(err, rc, "", NULL, "out of memory") : rc;
@@ -423,6 +518,15 @@ int tally_results_finish(tally_results *r, tally_error *err)
 			cr->n_elected = out.n_elected;
 			cr->lot_drawn = out.lot_drawn;
 		}
+		/* seats per slot: a rule that gave none gives each elected one */
+		uint32_t given = 0;
+		for (uint32_t i = 0; i < con->n_candidates; i++)
+			given += cr->seats[i];
+		if (given == 0)
+			for (uint32_t i = 0; i < out.n_elected; i++)
+				cr->seats[cr->elected[i]] = 1;
+		if (cr->n_elected == 0)
+			memset(cr->seats, 0, (con->n_candidates + 1) * sizeof *cr->seats);
 		r->by_outcome[cr->outcome]++;
 		/* national totals leave out an annulled constituency */
 		if (!cr->annulled) {
@@ -445,8 +549,8 @@ int tally_results_finish(tally_results *r, tally_error *err)
 			uint32_t a = cd->nominator == TALLY_NOM_PARTY ? cd->nominated_by
 			           : cd->nominator == TALLY_NOM_BLOC ? e->n_parties + cd->nominated_by
 			                                              : e->n_parties + e->n_blocs;
-			r->aff[a].seats++;
-			r->seats_filled++;
+			r->aff[a].seats += cr->seats[cr->elected[i]];
+			r->seats_filled += cr->seats[cr->elected[i]];
 		}
 	}
 	r->finished = true;

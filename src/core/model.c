@@ -357,7 +357,9 @@ int tally_election_finish(tally_election *e, tally_error *err)
 		                       "the election needs a protocol template");
 	if (!tally_seat_rule_find(e->system.rule))
 		return tally_error_set(err, TALLY_EINVAL, "D019", "$.system.rule",
-		                       "unknown electoral system rule '%s' (known: plurality, none)",
+		                       "unknown electoral system rule '%s' (known: plurality, none, and "
+		                       "the list methods of docs/methods-seats.md: dhondt, "
+		                       "sainte-lague, hare, ...)",
 		                       e->system.rule);
 	if (e->system.invalid_den == 0 || e->system.invalid_num >= e->system.invalid_den)
 		return tally_error_set(err, TALLY_EINVAL, "D019", "$.system.invalid_share",

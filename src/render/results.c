@@ -369,8 +369,9 @@ static void json_constituency(FILE *f, const tally_results *r, uint32_t c, bool 
 		render_json_str(f, cd->name);
 		fprintf(f, ",\"affiliation\":");
 		render_json_str(f, tally_candidate_affiliation(e, con->candidates[slot]));
-		fprintf(f, ",\"nominator\":\"%s\",\"votes\":%llu}", tally_nominator_name(cd->nominator),
-		        (unsigned long long)cr->votes[slot]);
+		fprintf(f, ",\"nominator\":\"%s\",\"votes\":%llu,\"seats\":%u}",
+		        tally_nominator_name(cd->nominator), (unsigned long long)cr->votes[slot],
+		        cr->seats[slot]);
 	}
 	fprintf(f, "]");
 	if (stations) {
@@ -498,12 +499,16 @@ void render_constituency(FILE *f, const tally_results *r, uint32_t c, render_for
 		bool el = false;
 		for (uint32_t k = 0; k < cr->n_elected; k++)
 			el |= cr->elected[k] == slot;
+		/* a list can win several seats (list PR rules) */
+		char won[32] = "elected";
+		if (el && cr->seats[slot] > 1)
+			snprintf(won, sizeof won, "elected: %u seats", cr->seats[slot]);
 		char f1[64], f2[160], f3[48];
 		fprintf(f, "  %-4u %s %s %s %12s %9s %s\n", i + 1, render_fit(f1, sizeof f1, cd->id, 14),
 		        render_fit(f2, sizeof f2, cd->name, 34),
 		        render_fit(f3, sizeof f3, tally_candidate_affiliation(e, con->candidates[slot]), 10),
 		        commas(cr->votes[slot], a),
-		        pct(cr->votes[slot], cr->valid, p), el ? "elected" : "");
+		        pct(cr->votes[slot], cr->valid, p), el ? won : "");
 	}
 	fprintf(f, "\n  %-14s %10s %8s %8s %10s %8s  %s\n", "Station", "Registered", "Version",
 	        "Status", "Cast", "Turnout", "Flags");

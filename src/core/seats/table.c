@@ -2,10 +2,10 @@
 /*
  * table.c: reading a votes table for seat allocation (docs/formats-seats.md),
  * CSV through the strict reader of csv.h or JSON through json_int.h. CSV:
- * a header "district,seats[,valid],PARTY...", optional attribute rows whose
+ * a header "district,seats[,valid][,registered][,region],PARTY...", optional attribute rows whose
  * first field is "@kind", "@exempt", "@wins" or "@districts_won", then one
  * row per district; an empty vote cell means the party has no list there.
- * JSON: {"parties":[{"id",...}], "districts":[{"id","seats","valid",
+ * JSON: {"parties":[{"id",...}], "districts":[{"id","seats","valid","registered","region",
  * "votes":{PARTY: n}}]}. Every input error names its row and column (or
  * JSON path) and carries a code E001-E013.
  */
@@ -24,12 +24,16 @@ void tally_seats_table_free(tally_seats_table *t)
 		return;
 	for (uint32_t p = 0; p < t->n_parties; p++)
 		tally_free(t->parties[p].id);
-	for (uint32_t d = 0; d < t->n_districts; d++)
+	for (uint32_t d = 0; d < t->n_districts; d++) {
 		tally_free(t->district_ids[d]);
+		tally_free(t->region[d]);
+	}
+	tally_free(t->region);
 	tally_free(t->parties);
 	tally_free(t->district_ids);
 	tally_free(t->seats);
 	tally_free(t->valid);
+	tally_free(t->registered);
 	tally_free(t->votes);
 	tally_free(t->present);
 	tally_free(t);
@@ -91,7 +95,8 @@ static int add_party(builder *b, const char *s, size_t n, const char *where, tal
 }
 
 static int add_district(builder *b, const char *s, size_t n, uint64_t seats, uint64_t valid,
-                        const char *where, tally_error *err)
+                        uint64_t registered, const char *region, size_t rlen, const char *where,
+                        tally_error *err)
 {
 	tally_seats_table *t = b->t;
 	uint32_t np = t->n_parties;
@@ -99,6 +104,10 @@ static int add_district(builder *b, const char *s, size_t n, uint64_t seats, uin
 		return tally_error_set(err, TALLY_EINVAL, "E006", where,
 		                       "a district id must be 1 to %d bytes of text, not starting "
 		                       "with '@'", TALLY_MAX_NAME_LEN);
+	if (rlen > 0 && !name_ok(region, rlen))
+		return tally_error_set(err, TALLY_EINVAL, "E006", where,
+		                       "a region must be 1 to %d bytes of text, not starting with '@'",
+		                       TALLY_MAX_NAME_LEN);
 	if (t->n_districts >= MAX_DISTRICTS)
 		return tally_error_set(err, TALLY_ELIMIT, "E007", where, "more than %u districts",
 		                       MAX_DISTRICTS);
@@ -113,22 +122,33 @@ static int add_district(builder *b, const char *s, size_t n, uint64_t seats, uin
 		uint64_t *va = tally_realloc(t->valid, cap * sizeof *va);
 		if (va)
 			t->valid = va;
+		uint64_t *re = tally_realloc(t->registered, cap * sizeof *re);
+		if (re)
+			t->registered = re;
+		char **rg = tally_realloc(t->region, cap * sizeof *rg);
+		if (rg)
+			t->region = rg;
 		uint64_t *vo = tally_realloc(t->votes, (size_t)cap * (np ? np : 1) * sizeof *vo);
 		if (vo)
 			t->votes = vo;
 		bool *pr = tally_realloc(t->present, (size_t)cap * (np ? np : 1) * sizeof *pr);
 		if (pr)
 			t->present = pr;
-		if (!ids || !st || !va || !vo || !pr)
+		if (!ids || !st || !va || !re || !rg || !vo || !pr)
 			return tally_error_set(err, TALLY_ENOMEM, "", NULL, "out of memory");
 		b->cap = cap;
 	}
 	uint32_t d = t->n_districts;
 	t->district_ids[d] = dupn(s, n);
-	if (!t->district_ids[d])
+	t->region[d] = rlen ? dupn(region, rlen) : NULL;
+	if (!t->district_ids[d] || (rlen && !t->region[d])) {
+		tally_free(t->district_ids[d]);
+		tally_free(t->region[d]);
 		return tally_error_set(err, TALLY_ENOMEM, "", NULL, "out of memory");
+	}
 	t->seats[d] = (uint32_t)seats;
 	t->valid[d] = valid;
+	t->registered[d] = registered;
 	memset(&t->votes[(size_t)d * np], 0, np * sizeof *t->votes);
 	memset(&t->present[(size_t)d * np], 0, np * sizeof *t->present);
 	t->n_districts++;
@@ -178,11 +198,18 @@ static int parse_csv(builder *b, const char *buf, size_t len, const char *file, 
 	if (rc == 0 || c.n_fields < 3 || !tally_csv_eq(&c.fields[0], "district") ||
 	    !tally_csv_eq(&c.fields[1], "seats")) {
 		rc = tally_error_set(err, TALLY_EINVAL, "E001", file ? file : "input",
-		                     "the header must be 'district,seats[,valid],PARTY...'");
+		                     "the header must be 'district,seats[,valid][,registered][,region],"
+		                     "PARTY...'");
 		goto out;
 	}
-	if (tally_csv_eq(&c.fields[2], "valid"))
-		first = 3;
+	size_t vcol = 0, rcol = 0; /* the optional columns, 0: absent */
+	if (tally_csv_eq(&c.fields[first], "valid"))
+		vcol = first++;
+	if (first < c.n_fields && tally_csv_eq(&c.fields[first], "registered"))
+		rcol = first++;
+	size_t gcol = 0;
+	if (first < c.n_fields && tally_csv_eq(&c.fields[first], "region"))
+		gcol = first++;
 	if (c.n_fields <= first) {
 		rc = tally_error_set(err, TALLY_EINVAL, "E001", file ? file : "input",
 		                     "the header names no party");
@@ -253,18 +280,24 @@ static int parse_csv(builder *b, const char *buf, size_t len, const char *file, 
 			}
 			continue;
 		}
-		uint64_t seats = 0, valid = 0;
+		uint64_t seats = 0, valid = 0, registered = 0;
 		if (tally_csv_u64(&f[1], TALLY_SEATS_MAX_SEATS, &seats)) {
 			rc = tally_error_set(err, TALLY_EINVAL, "E008", where,
 			                     "seats must be a number from 0 to %u", TALLY_SEATS_MAX_SEATS);
 			goto out;
 		}
-		if (first == 3 && f[2].len && tally_csv_u64(&f[2], UINT64_MAX / 2, &valid)) {
+		if (vcol && f[vcol].len && tally_csv_u64(&f[vcol], UINT64_MAX / 2, &valid)) {
 			rc = tally_error_set(err, TALLY_EINVAL, "E004", where,
 			                     "'valid' must be a count of votes");
 			goto out;
 		}
-		rc = add_district(b, f[0].s, f[0].len, seats, valid, where, err);
+		if (rcol && f[rcol].len && tally_csv_u64(&f[rcol], UINT64_MAX / 2, &registered)) {
+			rc = tally_error_set(err, TALLY_EINVAL, "E004", where,
+			                     "'registered' must be a count of voters");
+			goto out;
+		}
+		rc = add_district(b, f[0].s, f[0].len, seats, valid, registered,
+		                  gcol ? f[gcol].s : NULL, gcol ? f[gcol].len : 0, where, err);
 		if (rc)
 			goto out;
 		uint32_t d = t->n_districts - 1;
@@ -305,7 +338,8 @@ static int parse_json(builder *b, const char *buf, size_t len, const char *file,
 		return rc;
 	static const char *const top[] = {"parties", "districts", NULL};
 	static const char *const pkeys[] = {"id", "kind", "exempt", "wins", "districts_won", NULL};
-	static const char *const dkeys[] = {"id", "seats", "valid", "votes", NULL};
+	static const char *const dkeys[] = {"id",     "seats", "valid", "registered",
+	                                    "region", "votes", NULL};
 	if (!json_is_object(root)) {
 		rc = tally_error_set(err, TALLY_EINVAL, "E011", "$", "the table must be an object");
 		goto out;
@@ -347,8 +381,8 @@ static int parse_json(builder *b, const char *buf, size_t len, const char *file,
 	}
 	json_array_foreach(districts, i, v) {
 		tj_path_idx(path, sizeof path, "$.districts", i);
-		const char *id = NULL;
-		uint64_t seats = 0, valid = 0;
+		const char *id = NULL, *region = "";
+		uint64_t seats = 0, valid = 0, registered = 0;
 		json_t *votes = NULL;
 		if (!json_is_object(v)) {
 			rc = tally_error_set(err, TALLY_EINVAL, "E011", path,
@@ -359,8 +393,12 @@ static int parse_json(builder *b, const char *buf, size_t len, const char *file,
 		    (rc = tj_str(v, "id", true, TALLY_MAX_NAME_LEN, path, C, &id, err)) ||
 		    (rc = tj_u64(v, "seats", true, 0, TALLY_SEATS_MAX_SEATS, path, C, &seats, err)) ||
 		    (rc = tj_u64(v, "valid", false, 0, UINT64_MAX / 2, path, C, &valid, err)) ||
+		    (rc = tj_u64(v, "registered", false, 0, UINT64_MAX / 2, path, C, &registered,
+		                 err)) ||
+		    (rc = tj_str(v, "region", false, TALLY_MAX_NAME_LEN, path, C, &region, err)) ||
 		    (rc = tj_obj(v, "votes", true, path, C, &votes, err)) ||
-		    (rc = add_district(b, id, strlen(id), seats, valid, path, err)))
+		    (rc = add_district(b, id, strlen(id), seats, valid, registered, region,
+		                       strlen(region), path, err)))
 			goto out;
 		uint32_t d = b->t->n_districts - 1;
 		const char *key;

@@ -9,8 +9,9 @@
  * tally_fx_input_new. tally_fx_run runs the whole battery: the election
  * fingerprint (Klimek et al. 2012), the integer-percent test (Kobak,
  * Shpilkin & Pshenichnikov 2016), Shpilkin's estimate of anomalous votes,
- * digit tests (Mebane; Beber & Scacco 2012) and turnout regressions
- * (Myagkov, Ordeshook & Shakin 2009; Sobyanin), and flags single stations
+ * digit tests (Mebane; Beber & Scacco 2012), turnout regressions
+ * (Myagkov, Ordeshook & Shakin 2009; Sobyanin) and Klimek et al.'s fraud
+ * model, breaks the main figures down by area, and flags single stations
  * with the reasons.
  *
  * Forensics estimates and decides nothing, so it computes in floating point.
@@ -65,6 +66,13 @@ typedef struct tally_fx_input {
 	uint32_t leader_party;  /* index into party_ids */
 	size_t skipped_type;    /* stations left out by type */
 	size_t skipped_empty;   /* stations without a protocol */
+	/* areas for the breakdowns (the stations' "area": region, voivodeship):
+	 * area[i] indexes area_names, in order of first appearance; stations
+	 * without one share the name "". tally_fx_input_new puts every station
+	 * in one area "" (n_areas 1); callers may fill their own. */
+	uint32_t *area;
+	char **area_names;      /* owned by the input */
+	uint32_t n_areas;
 } tally_fx_input;
 
 /* tally_fx_input_new allocates a zeroed input of "n" stations and
@@ -172,6 +180,35 @@ typedef struct tally_fx_regress {
 	double sum_slopes;
 } tally_fx_regress;
 
+/* Klimek et al.'s fraud model (PNAS 2012), fitted as a secondary
+ * estimate on stations with registered >= min_voters where the leader has
+ * votes (docs/methods-forensics.md). Calibrated: fi and fe are the fitted
+ * shares minus those fitted on a clean twin drawn from the fair part of the
+ * model, at least 0. */
+typedef struct tally_fx_klimek {
+	bool fitted;
+	char reason[160];        /* why not, when not fitted */
+	uint64_t n;
+	double turnout_mode, turnout_sd, share_mode, share_sd; /* the fair model */
+	double theta, alpha;     /* the incremental fraud's spread and exponent */
+	double fi_raw, fe_raw;   /* the fit */
+	double fi_null, fe_null; /* the fit on the clean twin */
+	double fi, fe;           /* calibrated: incremental and extreme fraud shares */
+	double loss, loss_fair;  /* squared histogram error at the fit and without fraud */
+} tally_fx_klimek;
+
+/* One area's part of the battery. */
+typedef struct tally_fx_area {
+	uint64_t n;              /* stations (of the fingerprint) */
+	uint64_t corner;
+	double corner_share;
+	uint64_t n_integer;      /* stations in the integer test */
+	double integer_observed; /* integer in turnout or share */
+	double integer_expected, integer_sd; /* the exact (Poisson-binomial) null */
+	double integer_excess, integer_z;
+	uint64_t flagged;
+} tally_fx_area;
+
 /* Per-station flags (bits). */
 #define TALLY_FX_FLAG_CORNER 1u      /* turnout >= 95 % and leader share >= 95 % */
 #define TALLY_FX_FLAG_INTEGER 2u     /* turnout and leader share both integer percentages */
@@ -184,6 +221,8 @@ typedef struct tally_fx_report {
 	tally_fx_shpilkin shp;
 	tally_fx_digits digits;
 	tally_fx_regress reg;
+	tally_fx_klimek klimek;
+	tally_fx_area *areas;      /* in->n_areas */
 	uint8_t *flags;            /* n, TALLY_FX_FLAG_* */
 	double *null_p;            /* n: probability of the integer flag under the null (0 if not tested) */
 	uint64_t flagged;          /* stations with any flag */
@@ -204,6 +243,9 @@ TALLY_API int tally_fx_integer_run(tally_fx_report *r);
 TALLY_API void tally_fx_shpilkin_run(tally_fx_report *r);
 TALLY_API void tally_fx_digits_run(tally_fx_report *r);
 TALLY_API int tally_fx_regress_run(tally_fx_report *r);
+TALLY_API int tally_fx_klimek_run(tally_fx_report *r);
+/* tally_fx_areas_run needs the flags filled (fingerprint and integer). */
+TALLY_API int tally_fx_areas_run(tally_fx_report *r);
 
 /* tally_fx_integer_prob returns P(100 * X / n lies within +-0.05 of a whole
  * number) for X ~ Binomial(n, k / n), exactly (up to rounding). */

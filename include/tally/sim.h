@@ -34,7 +34,26 @@ typedef struct tally_sim_options {
 	uint32_t typos;             /* first entries with a mistyped number (default 12) */
 	uint32_t warnings;          /* protocols that break a warning relation (default 4) */
 	bool double_entry;          /* default true */
+	/* Fraud injection, after the fraud model of Klimek et al. (PNAS 2012;
+	 * docs/methods-forensics.md, "Fraud injection"). Each share is of the
+	 * eligible stations (ordinary stations of constituencies that neither tie
+	 * nor are made invalid); the three sets are disjoint and all are off (0)
+	 * by default, which leaves every output as it was. The beneficiary is the
+	 * constituency's candidate of the leading party (New Azerbaijan Party),
+	 * else its designated winner. Every control relation stays true. */
+	double fraud_incremental;   /* f_i: ballots stuffed from non-voters and votes
+	                               taken from opponents, x = |N(0, theta)| */
+	double fraud_extreme;       /* f_e: the same with x = 1 - |N(0, 0.075)| */
+	double fraud_rounding;      /* turnout and leader share rounded up to whole percents */
+	double fraud_theta;         /* spread of incremental fraud; 0 means 0.1 */
+	double fraud_alpha;         /* votes taken = x^alpha * opponents' votes; 0 means 1 */
 } tally_sim_options;
+
+/* What tally_sim.fraud holds per station. */
+#define TALLY_SIM_FRAUD_NONE 0u
+#define TALLY_SIM_FRAUD_INCREMENTAL 1u
+#define TALLY_SIM_FRAUD_EXTREME 2u
+#define TALLY_SIM_FRAUD_ROUNDING 3u
 
 /* tally_sim_options_default fills the defaults above. */
 TALLY_API void tally_sim_options_default(tally_sim_options *o);
@@ -56,11 +75,18 @@ typedef struct tally_sim {
 	size_t n_turnout;
 	tally_sim_annulment *annul;
 	size_t n_annul;
+	/* fraud injected: per station (e->n_stations) a TALLY_SIM_FRAUD_* kind,
+	 * and the votes it gave the beneficiary (stuffed plus taken) */
+	uint8_t *fraud;
+	uint64_t *fraud_votes;
+	uint64_t fraud_total;       /* sum of fraud_votes */
 } tally_sim;
 
 /* tally_simulate generates the election. Errors: TALLY_EINVAL (code S101)
  * for impossible options (more ties than constituencies, fewer stations than
- * constituencies, ...); TALLY_ENOMEM. Free with tally_sim_free. */
+ * constituencies, ...); TALLY_EINVAL (code S102) for fraud shares outside
+ * 0..1 or adding up to more than 1, theta outside 0..1 or alpha outside 0..4;
+ * TALLY_ENOMEM. Free with tally_sim_free. */
 TALLY_API int tally_simulate(const tally_sim_options *o, tally_sim **out, tally_error *err);
 TALLY_API void tally_sim_free(tally_sim *s);
 

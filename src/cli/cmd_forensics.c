@@ -24,8 +24,9 @@ static const char help[] =
 	"\n"
 	"Statistical tests for manufactured results (docs/methods-forensics.md): the\n"
 	"election fingerprint and its 95 %/95 % corner, the integer-percent test with a\n"
-	"binomial null, Shpilkin's estimate of anomalous votes, digit tests and turnout\n"
-	"regressions. They estimate; they prove nothing about any one station.\n"
+	"binomial null, Shpilkin's estimate of anomalous votes, digit tests, turnout\n"
+	"regressions and Klimek's fraud model, with a breakdown by area (region).\n"
+	"They estimate; they prove nothing about any one station.\n"
 	"Reads the stored election (--db, default $TALLY_DB, else ./tally.db) or a CSV\n"
 	"file ('-' for standard input) with an import preset or column map.\n"
 	"\n"
@@ -199,6 +200,40 @@ static void report_text(const tally_fx_report *r, const tally_election *e)
 		       render_fit(nm, sizeof nm, name_of(e, in->party_ids[j]), 40), g->party[j].slope,
 		       pct(g->party[j].share, a));
 	}
+
+	const tally_fx_klimek *k = &r->klimek;
+	printf("\nKlimek's fraud model (secondary estimate, calibrated on a clean twin): %s "
+	       "stations\n",
+	       cli_commas(k->n, a));
+	if (k->fitted) {
+		printf("  incremental fraud f_i %.3f, extreme fraud f_e %.4f (fit %.3f / %.4f, clean "
+		       "twin %.3f / %.4f)\n",
+		       k->fi, k->fe, k->fi_raw, k->fe_raw, k->fi_null, k->fe_null);
+		printf("  fair turnout %.1f %% (sd %.1f), fair leader share %.1f %% (sd %.1f); "
+		       "theta %.2f, alpha %.1f\n",
+		       100 * k->turnout_mode, 100 * k->turnout_sd, 100 * k->share_mode,
+		       100 * k->share_sd, k->theta, k->alpha);
+	} else {
+		printf("  not fitted: %s\n", k->reason);
+	}
+
+	printf("\nBy area: stations, corner share, integer excess (exact null, z), flagged\n");
+	int w = 4;
+	for (uint32_t j = 0; j < in->n_areas; j++) {
+		int L = (int)strlen(in->area_names[j]);
+		if (L > w)
+			w = L < 40 ? L : 40;
+	}
+	for (uint32_t j = 0; j < in->n_areas; j++) {
+		const tally_fx_area *ar = &r->areas[j];
+		char nm[160];
+		printf("  %-*s %9s  %6.2f %%  %8.1f (z %6.2f)  %7s\n", w,
+		       render_fit(nm, sizeof nm, *in->area_names[j] ? in->area_names[j] : "(none)",
+		                  40),
+		       cli_commas(ar->n, a), 100 * ar->corner_share, ar->integer_excess, ar->integer_z,
+		       cli_commas(ar->flagged, b));
+	}
+
 	printf("\nStations flagged: %s (corner %s; integer turnout and share %s, %.1f expected "
 	       "by chance)\n",
 	       cli_commas(r->flagged, a), cli_commas(fp->corner, b), cli_commas(it->both, c),
@@ -257,7 +292,30 @@ static void report_json(const tally_fx_report *r)
 		printf(", \"slope\": %.4f, \"share\": %.6f}", r->reg.party[j].slope,
 		       r->reg.party[j].share);
 	}
-	printf("]},\n  \"flagged\": %llu\n}\n", (unsigned long long)r->flagged);
+	const tally_fx_klimek *k = &r->klimek;
+	printf("]},\n  \"klimek\": {\"fitted\": %s, \"reason\": ", k->fitted ? "true" : "false");
+	render_json_str(stdout, k->reason);
+	printf(", \"n\": %llu, \"fi\": %.4f, \"fe\": %.5f, \"fi_raw\": %.4f, \"fe_raw\": %.5f, "
+	       "\"fi_null\": %.4f, \"fe_null\": %.5f, \"turnout_mode\": %.4f, \"turnout_sd\": %.4f, "
+	       "\"share_mode\": %.4f, \"share_sd\": %.4f, \"theta\": %.2f, \"alpha\": %.1f, "
+	       "\"loss\": %.1f, \"loss_fair\": %.1f},\n",
+	       (unsigned long long)k->n, k->fi, k->fe, k->fi_raw, k->fe_raw, k->fi_null, k->fe_null,
+	       k->turnout_mode, k->turnout_sd, k->share_mode, k->share_sd, k->theta, k->alpha,
+	       k->loss, k->loss_fair);
+	printf("  \"areas\": [");
+	for (uint32_t j = 0; j < in->n_areas; j++) {
+		const tally_fx_area *ar = &r->areas[j];
+		printf("%s\n    {\"area\": ", j ? "," : "");
+		render_json_str(stdout, in->area_names[j]);
+		printf(", \"n\": %llu, \"corner\": %llu, \"corner_share\": %.6f, \"n_integer\": %llu, "
+		       "\"integer_observed\": %.0f, \"integer_expected\": %.3f, \"integer_sd\": %.3f, "
+		       "\"integer_excess\": %.3f, \"integer_z\": %.4f, \"flagged\": %llu}",
+		       (unsigned long long)ar->n, (unsigned long long)ar->corner, ar->corner_share,
+		       (unsigned long long)ar->n_integer, ar->integer_observed, ar->integer_expected,
+		       ar->integer_sd, ar->integer_excess, ar->integer_z,
+		       (unsigned long long)ar->flagged);
+	}
+	printf("\n  ],\n  \"flagged\": %llu\n}\n", (unsigned long long)r->flagged);
 }
 
 static int write_flags(const char *path, const tally_fx_report *r, const tally_election *e)

@@ -41,7 +41,21 @@ static const char help[] =
 	"  --typos N           first entries with a typing mistake (default 12)\n"
 	"  --bad N             first entries that break an error relation (default 6)\n"
 	"  --warnings N        protocols that break a warning relation (default 4)\n"
-	"  --no-double-entry   a definition with double entry off\n";
+	"  --no-double-entry   a definition with double entry off\n"
+	"\n"
+	"Fraud injection (Klimek et al. 2012; docs/methods-forensics.md), for testing\n"
+	"`tally forensics`; shares of the ordinary stations, off by default. The leading\n"
+	"party's candidate (else the constituency's favourite) gains; every control\n"
+	"relation still holds. With any of them, DIR also gets fraud.csv (the stations,\n"
+	"the kind of fraud and the votes gained).\n"
+	"  --fraud-incremental F  share F (0-1) of stations where a share x = |N(0, theta)|\n"
+	"                      of the non-voters' ballots is stuffed and x^alpha of the\n"
+	"                      opponents' votes is taken\n"
+	"  --fraud-extreme F   the same with x = 1 - |N(0, 0.075)|: turnout and leader\n"
+	"                      share near 100 %%\n"
+	"  --fraud-rounding F  turnout and leader share rounded up to whole percentages\n"
+	"  --fraud-theta X     spread of incremental fraud (default 0.1)\n"
+	"  --fraud-alpha X     exponent of the votes taken (default 1)\n";
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
@@ -52,6 +66,35 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+static int parse_share(const char *s, double max, double *out)
+{
+	char *end = NULL;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || !end || *end || end == s || !(v >= 0 && v <= max))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int write_fraud(const char *dir, const tally_sim *sim)
+{
+	static const char *const kinds[] = {"none", "incremental", "extreme", "rounding"};
+	tally__buf b = TALLY__BUF_INIT;
+	size_t len = 0;
+	tally__buf_str(&b, "station,kind,votes_gained\n");
+	for (uint32_t st = 0; st < sim->e->n_stations; st++)
+		if (sim->fraud[st])
+			tally__buf_printf(&b, "%s,%s,%llu\n", sim->e->stations[st].id, kinds[sim->fraud[st]],
+			                  (unsigned long long)sim->fraud_votes[st]);
+	char *t = tally__buf_detach(&b, &len);
+	char path[4096];
+	snprintf(path, sizeof path, "%s/fraud.csv", dir);
+	int rc = t ? cli_write(path, t, len) : EXIT_USER;
+	tally_free(t);
+	return rc;
 }
 
 static int write_entries(const char *dir, const char *name, const tally_election *e,
@@ -94,6 +137,11 @@ int cmd_simulate(int argc, char **argv)
 		{"typos", required_argument, NULL, 'y'},    {"bad", required_argument, NULL, 'b'},
 		{"warnings", required_argument, NULL, 'w'},
 		{"no-double-entry", no_argument, NULL, 'D'}, {"help", no_argument, NULL, 'h'},
+		{"fraud-incremental", required_argument, NULL, 'I'},
+		{"fraud-extreme", required_argument, NULL, 'E'},
+		{"fraud-rounding", required_argument, NULL, 'R'},
+		{"fraud-theta", required_argument, NULL, 'T'},
+		{"fraud-alpha", required_argument, NULL, 'A'},
 		{NULL, 0, NULL, 0}};
 	tally_sim_options o;
 	tally_sim_options_default(&o);
@@ -116,6 +164,15 @@ int cmd_simulate(int argc, char **argv)
 		}
 		if (c == '?' || !optarg)
 			return cli_usage("simulate", "bad option");
+		if (c == 'I' || c == 'E' || c == 'R' || c == 'T' || c == 'A') {
+			double *dst = c == 'I' ? &o.fraud_incremental : c == 'E' ? &o.fraud_extreme
+			            : c == 'R' ? &o.fraud_rounding : c == 'T' ? &o.fraud_theta
+			                                                  : &o.fraud_alpha;
+			/* the range is the library's S102; here only "a number" */
+			if (parse_share(optarg, 1e9, dst))
+				return cli_usage("simulate", "'%s' is not a valid number here", optarg);
+			continue;
+		}
 		if (parse_u64(optarg, c == 's' ? UINT64_MAX : c == 'v' ? 2000000000ULL : 10000000ULL, &v))
 			return cli_usage("simulate", "'%s' is not a valid number here", optarg);
 		switch (c) {
@@ -189,6 +246,9 @@ int cmd_simulate(int argc, char **argv)
 	tally_free(t);
 	if (rc)
 		goto out;
+	bool fraud = o.fraud_incremental > 0 || o.fraud_extreme > 0 || o.fraud_rounding > 0;
+	if (fraud && (rc = write_fraud(dir, sim)))
+		goto out;
 	uint64_t reg = 0;
 	for (uint32_t i = 0; i < e->n_stations; i++)
 		reg += e->stations[i].registered;
@@ -201,6 +261,13 @@ int cmd_simulate(int argc, char **argv)
 	printf("wrote %s/{definition.json, entries-1.json (%zu), entries-2.json (%zu), "
 	       "entries-3.json (%zu), turnout.csv (%zu), annulments.csv (%zu)}\n",
 	       dir, sim->n_round[0], sim->n_round[1], sim->n_round[2], sim->n_turnout, sim->n_annul);
+	if (fraud) {
+		size_t nf = 0;
+		for (uint32_t st = 0; st < e->n_stations; st++)
+			nf += sim->fraud[st] != 0;
+		printf("fraud at %s stations, %s votes gained by the beneficiaries (fraud.csv)\n",
+		       cli_commas(nf, a), cli_commas(sim->fraud_total, bb));
+	}
 out:
 	tally_free(def);
 	tally_sim_free(sim);

@@ -42,8 +42,14 @@
  *     15:00, 17:00, 19:00), all 10:00 reports first, then 12:00, ...; each
  *     station's reports are cumulative and the last equals its protocol's
  *     voters_received.
+ *   - fraud (off by default): chosen shares of the ordinary stations carry
+ *     Klimek et al.'s incremental or extreme fraud, or turnout and leader
+ *     share rounded up to whole percentages; fraud[] says which. Its random
+ *     numbers come from their own stream, so the other stations' protocols
+ *     are those of the same seed without fraud.
  */
 #include "core_int.h"
+#include "tally/forensics.h"
 
 #include <math.h>
 
@@ -208,7 +214,7 @@ enum { W_YAP, W_INDEPENDENT, W_SMALL };
 enum { R_NORMAL, R_TIE, R_INVALID };
 
 /* Random streams, one per purpose (see the file comment). */
-enum { S_VOTERS = 1, S_STRUCTURE, S_CHOICE, S_VOTES, S_MARKS, S_TURNOUT };
+enum { S_VOTERS = 1, S_STRUCTURE, S_CHOICE, S_VOTES, S_MARKS, S_TURNOUT, S_FRAUD };
 
 typedef struct sim_cons {
 	uint32_t district, number; /* name: district and its number (0: none) */
@@ -366,6 +372,21 @@ static int check_options(const tally_sim_options *o, tally_error *err)
 		         "typos, bad protocols and warnings (%llu in all) exceed the %u stations",
 		         (unsigned long long)marked, o->stations);
 		return bad_option(err, "typos", msg);
+	}
+	double fi = o->fraud_incremental, fe = o->fraud_extreme, fr = o->fraud_rounding;
+	/* written so that NaN fails too */
+	if (!(fi >= 0 && fi <= 1 && fe >= 0 && fe <= 1 && fr >= 0 && fr <= 1 && fi + fe + fr <= 1)) {
+		snprintf(msg, sizeof msg,
+		         "fraud shares must be 0 to 1 and add up to at most 1, not incremental %g, "
+		         "extreme %g, rounding %g",
+		         fi, fe, fr);
+		return tally_error_set(err, TALLY_EINVAL, "S102", "fraud", "%s", msg);
+	}
+	if (!(o->fraud_theta >= 0 && o->fraud_theta <= 1 && o->fraud_alpha >= 0 &&
+	      o->fraud_alpha <= 4)) {
+		snprintf(msg, sizeof msg, "fraud theta must be 0 to 1 and alpha 0 to 4, not %g and %g",
+		         o->fraud_theta, o->fraud_alpha);
+		return tally_error_set(err, TALLY_EINVAL, "S102", "fraud", "%s", msg);
 	}
 	if (o->voters && (o->voters < 50ULL * o->stations || o->voters > 100000ULL * o->stations)) {
 		snprintf(msg, sizeof msg,
@@ -999,6 +1020,156 @@ static void settle_ties(const sim_lines *L, const sim_cons *pc, const uint32_t *
 	}
 }
 
+/* ==== Fraud ==== */
+
+/* The fraud's beneficiary in constituency c: the candidate of the leading
+ * party where it stands, else the designated winner (the most popular). */
+static uint32_t beneficiary(const tally_election *e, const sim_cons *pc, const double *pop)
+{
+	uint32_t best = 0;
+	for (uint32_t k = 0; k < pc->n_cand; k++) {
+		const tally_candidate *cd = &e->candidates[pc->first_cand + k];
+		if (cd->nominator == TALLY_NOM_PARTY && cd->nominated_by == P_YAP)
+			return k;
+		if (pop[pc->first_cand + k] > pop[pc->first_cand + best])
+			best = k;
+	}
+	return best;
+}
+
+/* Chooses the fraud stations: shuffles the eligible ones and gives the
+ * first shares of them extreme, incremental and rounding fraud. */
+static int pick_fraud(const tally_sim_options *o, const tally_election *e, const sim_cons *cons,
+                      tally__rng *r, uint8_t *kind)
+{
+	uint32_t S = e->n_stations, n = 0;
+	uint32_t *ix = tally_malloc((S ? S : 1) * sizeof *ix);
+	if (!ix)
+		return TALLY_ENOMEM;
+	for (uint32_t st = 0; st < S; st++) {
+		const tally_station *sd = &e->stations[st];
+		if (sd->type == TALLY_STATION_ORDINARY && cons[sd->constituency].role == R_NORMAL)
+			ix[n++] = st;
+	}
+	uint32_t k_e = (uint32_t)floor(o->fraud_extreme * n + 0.5);
+	uint32_t k_i = (uint32_t)floor(o->fraud_incremental * n + 0.5);
+	uint32_t k_r = (uint32_t)floor(o->fraud_rounding * n + 0.5);
+	if (k_e > n)
+		k_e = n;
+	if (k_i > n - k_e)
+		k_i = n - k_e;
+	if (k_r > n - k_e - k_i)
+		k_r = n - k_e - k_i;
+	shuffle_prefix(r, ix, n, k_e + k_i + k_r);
+	for (uint32_t j = 0; j < k_e + k_i + k_r; j++)
+		kind[ix[j]] = (uint8_t)(j < k_e ? TALLY_SIM_FRAUD_EXTREME
+		                        : j < k_e + k_i ? TALLY_SIM_FRAUD_INCREMENTAL
+		                                        : TALLY_SIM_FRAUD_ROUNDING);
+	tally_free(ix);
+	return TALLY_OK;
+}
+
+/* Stuffs up to "s" unused ballots for candidate b (as voters who received
+ * a ballot and cast it in the stationary box): AZ01, AZ02, AZ03 and AZ04
+ * keep holding. Returns the ballots stuffed. */
+static uint64_t stuff(const sim_lines *L, tally_protocol *p, uint32_t b, uint64_t s)
+{
+	if (s > LV(p, L_UNUSED))
+		s = LV(p, L_UNUSED);
+	if (s > LV(p, L_LIST) - LV(p, L_RECEIVED))
+		s = LV(p, L_LIST) - LV(p, L_RECEIVED);
+	LV(p, L_RECEIVED) += s;
+	LV(p, L_UNUSED) -= s;
+	LV(p, L_STATIONARY) += s;
+	LV(p, L_VALID) += s;
+	p->cand[b] += s;
+	return s;
+}
+
+/* Moves up to m votes from the other candidates to b, from each in
+ * proportion to its votes; the valid ballots stay. Returns the votes moved. */
+static uint64_t steal(tally_protocol *p, uint32_t b, uint64_t m)
+{
+	uint64_t opp = 0, taken = 0;
+	for (uint32_t k = 0; k < p->n_cand; k++)
+		opp += k == b ? 0 : p->cand[k];
+	if (m > opp)
+		m = opp;
+	if (m == 0)
+		return 0;
+	for (uint32_t k = 0; k < p->n_cand; k++) {
+		if (k == b)
+			continue;
+		uint64_t x = (uint64_t)((double)m * (double)p->cand[k] / (double)opp);
+		if (x > p->cand[k])
+			x = p->cand[k];
+		p->cand[k] -= x;
+		taken += x;
+	}
+	for (uint32_t k = 0; k < p->n_cand && taken < m; k++)
+		if (k != b && p->cand[k]) {
+			uint64_t x = p->cand[k] < m - taken ? p->cand[k] : m - taken;
+			p->cand[k] -= x;
+			taken += x;
+		}
+	p->cand[b] += taken;
+	return taken;
+}
+
+/* The smallest count c >= k whose 100 c / n is within +-0.05 of a whole
+ * percent (the integer-percent test's definition), or k when none is
+ * within reach of "room". */
+static uint64_t round_up_pct(uint64_t k, uint64_t n, uint64_t room)
+{
+	for (uint64_t T = (100 * k + n - 1) / n; T <= 100; T++) {
+		uint64_t c = (T * n + 50) / 100;
+		if (c < k)
+			c = k;
+		if (c - k > room)
+			return k;
+		if (tally_fx_is_integer(c, n))
+			return c;
+	}
+	return k;
+}
+
+/* Applies one station's fraud (Klimek et al. 2012, notes section 1.2) for
+ * candidate b. Returns the votes b gained. */
+static uint64_t inject(const tally_sim_options *o, const sim_lines *L, int kind, uint32_t b,
+                       tally__rng *r, tally_protocol *p)
+{
+	double theta = o->fraud_theta > 0 ? o->fraud_theta : 0.1;
+	double alpha = o->fraud_alpha > 0 ? o->fraud_alpha : 1.0;
+	uint64_t gained = 0;
+	if (kind == TALLY_SIM_FRAUD_ROUNDING) {
+		/* turnout up to a whole percent by stuffing, then the leader's share
+		 * of the ballots in the boxes up to one by taking votes */
+		uint64_t R = LV(p, L_LIST), rec = LV(p, L_RECEIVED);
+		if (R == 0)
+			return 0;
+		uint64_t room = LV(p, L_UNUSED) < R - rec ? LV(p, L_UNUSED) : R - rec;
+		gained += stuff(L, p, b, round_up_pct(rec, R, room) - rec);
+		uint64_t boxes = LV(p, L_VALID) + LV(p, L_INVALID);
+		uint64_t opp = LV(p, L_VALID) - p->cand[b];
+		if (boxes)
+			gained += steal(p, b, round_up_pct(p->cand[b], boxes, opp) - p->cand[b]);
+		return gained;
+	}
+	double x;
+	if (kind == TALLY_SIM_FRAUD_INCREMENTAL) {
+		do
+			x = fabs(theta * tally__rng_normal(r));
+		while (!(x > 0 && x < 1));
+	} else {
+		x = clamp(1.0 - fabs(0.075 * tally__rng_normal(r)), 0.0, 1.0);
+	}
+	uint64_t nonvoters = LV(p, L_LIST) - LV(p, L_RECEIVED);
+	gained += stuff(L, p, b, (uint64_t)floor(x * (double)nonvoters));
+	uint64_t opp = LV(p, L_VALID) - p->cand[b];
+	gained += steal(p, b, (uint64_t)floor(pow(x, alpha) * (double)opp + 0.5));
+	return gained;
+}
+
 static int check_clean(const tally_election *e, const tally_protocol *p, tally_error *err)
 {
 	tally_check ck;
@@ -1082,6 +1253,8 @@ void tally_sim_free(tally_sim *s)
 	}
 	tally_free(s->turnout);
 	tally_free(s->annul);
+	tally_free(s->fraud);
+	tally_free(s->fraud_votes);
 	tally_election_free(s->e);
 	tally_free(s);
 }
@@ -1167,6 +1340,14 @@ int tally_simulate(const tally_sim_options *o, tally_sim **out, tally_error *err
 	if ((rc = find_lines(e->tmpl, &lines, err)))
 		goto out;
 
+	/* fraud stations, from their own stream */
+	tally__rng rf;
+	stream(&rf, o->seed, S_FRAUD);
+	s->fraud = tally_calloc(S ? S : 1, 1);
+	s->fraud_votes = tally_calloc(S ? S : 1, sizeof *s->fraud_votes);
+	if (!s->fraud || !s->fraud_votes || pick_fraud(o, e, cons, &rf, s->fraud))
+		goto oom;
+
 	/* votes: a turnout level per constituency, then every station */
 	stream(&rv, o->seed, S_VOTES);
 	for (uint32_t c = 0; c < C; c++)
@@ -1179,6 +1360,11 @@ int tally_simulate(const tally_sim_options *o, tally_sim **out, tally_error *err
 				goto oom;
 			TALLY_ASSERT(truth[st].n_cand == pc->n_cand);
 			draw_station(e, L, pc, pop, st, &rv, share, &truth[st]);
+			if (s->fraud[st]) {
+				uint32_t b = beneficiary(e, pc, pop);
+				s->fraud_votes[st] = inject(o, L, s->fraud[st], b, &rf, &truth[st]);
+				s->fraud_total += s->fraud_votes[st];
+			}
 		}
 		if (pc->role != R_INVALID)
 			settle_ties(L, pc, &designated[2 * c], truth, tot);

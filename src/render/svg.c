@@ -35,7 +35,7 @@ static void head(FILE *f, const char *title, const char *xlabel, const char *yla
 	           "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n"
 	           "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n",
 	        W, H, W, H, W, H);
-	fprintf(f, "<text x=\"%g\" y=\"24\" font-size=\"15\">", X0);
+	fprintf(f, "<text x=\"%g\" y=\"20\" font-size=\"15\">", X0);
 	esc(f, title);
 	fprintf(f, "</text>\n<text x=\"%g\" y=\"%d\" text-anchor=\"middle\">", X0 + PW / 2, H - 12);
 	esc(f, xlabel);
@@ -44,6 +44,26 @@ static void head(FILE *f, const char *title, const char *xlabel, const char *yla
 	        Y0 + PH / 2);
 	esc(f, ylabel);
 	fputs("</text>\n", f);
+}
+
+/* A tick label for counts: short enough for the margin (1.5M, 250k). */
+static void count_label(double v, char *buf, size_t size)
+{
+	if (v >= 1e6)
+		snprintf(buf, size, "%gM", floor(v / 1e5 + 0.5) / 10);
+	else if (v >= 1e4)
+		snprintf(buf, size, "%gk", floor(v / 1e2 + 0.5) / 10);
+	else
+		snprintf(buf, size, "%.0f", v);
+}
+
+/* The smallest 1, 2, 2.5, 3 or 5 times a power of ten at or above v
+ * (v > 0), so that the ticks at tenths of it are round numbers. */
+static double nice_max(double v)
+{
+	double p = pow(10, floor(log10(v)));
+	return v <= p ? p : v <= 2 * p ? 2 * p : v <= 2.5 * p ? 2.5 * p : v <= 3 * p ? 3 * p
+	     : v <= 5 * p ? 5 * p : 10 * p;
 }
 
 static void axes(FILE *f, bool y_pct, double ymax)
@@ -60,10 +80,13 @@ static void axes(FILE *f, bool y_pct, double ymax)
 			fprintf(f, "<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"black\"/>"
 			           "<text x=\"%g\" y=\"%g\" text-anchor=\"end\">%d</text>\n",
 			        X0 - 5, y, X0, y, X0 - 8, y + 4, k * 10);
-		else
+		else {
+			char lab[32];
+			count_label(ymax * k / 10, lab, sizeof lab);
 			fprintf(f, "<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"black\"/>"
-			           "<text x=\"%g\" y=\"%g\" text-anchor=\"end\">%.0f</text>\n",
-			        X0 - 5, y, X0, y, X0 - 8, y + 4, ymax * k / 10);
+			           "<text x=\"%g\" y=\"%g\" text-anchor=\"end\">%s</text>\n",
+			        X0 - 5, y, X0, y, X0 - 8, y + 4, lab);
+		}
 	}
 }
 
@@ -88,7 +111,7 @@ int svg_heatmap(FILE *f, const char *title, const char *xlabel, const char *ylab
 			        X0 + cw * x, Y0 + PH - ch * (y + 1), cw + 0.05, ch + 0.05, r, g, b);
 		}
 	axes(f, true, 0);
-	fprintf(f, "<text x=\"%g\" y=\"%g\" text-anchor=\"end\" fill=\"#555\">"
+	fprintf(f, "<text x=\"%g\" y=\"%g\" text-anchor=\"end\" fill=\"#555\" font-size=\"11\">"
 	           "colour: stations per cell, log scale (max %u)</text>\n</svg>\n",
 	        X0 + PW, Y0 - 6, (unsigned)max);
 	return ferror(f) ? -1 : 0;
@@ -105,8 +128,7 @@ int svg_bars(FILE *f, const char *title, const char *xlabel, const char *ylabel,
 		if (v2 && v2[i] > max)
 			max = v2[i];
 	}
-	if (max <= 0)
-		max = 1;
+	max = max > 0 ? nice_max(max) : 1;
 	double bw = PW / n;
 	for (uint32_t i = 0; i < n; i++) {
 		double h = PH * v[i] / max;

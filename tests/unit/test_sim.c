@@ -11,6 +11,9 @@
  * clean error and no leak.
  */
 #include "testutil.h"
+#include "tally/forensics.h"
+
+#include <math.h>
 
 /* ==== helpers ==== */
 
@@ -710,6 +713,109 @@ static void test_out_of_memory(void **state)
 	assert_true(n > 20);
 }
 
+/* ==== fraud injection ==== */
+
+static void test_fraud(void **state)
+{
+	(void)state;
+	tally_sim_options o;
+	tally_sim_options_default(&o);
+	o.stations = 2000;
+	o.constituencies = 40;
+	o.ties = 2;
+	tally_sim *clean = sim_run(&o);
+	o.fraud_incremental = 0.10;
+	o.fraud_extreme = 0.02;
+	o.fraud_rounding = 0.05;
+	tally_sim *a = sim_run(&o), *b = sim_run(&o);
+	const tally_election *e = a->e;
+	/* deterministic: the same seed gives the same fraud */
+	assert_memory_equal(a->fraud, b->fraud, e->n_stations);
+	assert_memory_equal(a->fraud_votes, b->fraud_votes, e->n_stations * sizeof(uint64_t));
+	assert_int_equal(a->fraud_total, b->fraud_total);
+	/* shares of the eligible stations, disjoint; none at special, abroad
+	 * or tied stations */
+	uint32_t eligible = 0, kinds[4] = {0};
+	uint64_t total = 0;
+	for (uint32_t st = 0; st < e->n_stations; st++) {
+		const tally_station *sd = &e->stations[st];
+		kinds[a->fraud[st]]++;
+		total += a->fraud_votes[st];
+		if (a->fraud[st])
+			assert_int_equal(sd->type, TALLY_STATION_ORDINARY);
+		eligible += sd->type == TALLY_STATION_ORDINARY;
+		assert_int_equal(clean->fraud[st], 0);
+		assert_int_equal(clean->fraud_votes[st], 0);
+	}
+	assert_int_equal(total, a->fraud_total);
+	assert_true(total > 0);
+	/* eligible excludes the tied constituencies' stations: a bit under
+	 * "eligible" as counted here */
+	assert_true(kinds[TALLY_SIM_FRAUD_INCREMENTAL] <= (uint32_t)(0.10 * eligible + 1));
+	assert_true(kinds[TALLY_SIM_FRAUD_INCREMENTAL] >= (uint32_t)(0.08 * eligible));
+	assert_true(kinds[TALLY_SIM_FRAUD_EXTREME] >= (uint32_t)(0.015 * eligible));
+	assert_true(kinds[TALLY_SIM_FRAUD_ROUNDING] >= (uint32_t)(0.04 * eligible));
+	/* same seed: the other stations' protocols are those of the clean run,
+	 * every protocol of the fraud run passes every check, and the fraud
+	 * stations have more votes for someone and never fewer ballots */
+	assert_int_equal(a->n_round[1], clean->n_round[1]);
+	uint32_t rounded_int = 0;
+	for (size_t i = 0; i < a->n_round[1]; i++) {
+		const tally_protocol *p = &a->round[1][i].p, *q = &clean->round[1][i].p;
+		assert_int_equal(p->station, q->station);
+		uint32_t st = p->station;
+		tally_check ck;
+		tally_protocol_check(e, p, &ck);
+		assert_int_equal(ck.n_errors, 0);
+		uint64_t rec = line(e, p, "voters_received"), rec0 = line(e, q, "voters_received");
+		if (!a->fraud[st]) {
+			assert_memory_equal(p->lines, q->lines, p->n_lines * sizeof *p->lines);
+			assert_memory_equal(p->cand, q->cand, p->n_cand * sizeof *p->cand);
+			continue;
+		}
+		assert_true(rec >= rec0);
+		assert_true(rec <= line(e, p, "voters_on_list"));
+		if (a->fraud[st] == TALLY_SIM_FRAUD_EXTREME)
+			assert_true(rec * 100 >= 85 * line(e, p, "voters_on_list"));
+		if (a->fraud[st] == TALLY_SIM_FRAUD_ROUNDING && line(e, p, "voters_on_list") >= 1000)
+			rounded_int += tally_fx_is_integer(rec, line(e, p, "voters_on_list"));
+	}
+	/* at stations of 1,000 voters or more a whole percent is always in reach */
+	assert_true(rounded_int > 0);
+	tally_sim_free(a);
+	tally_sim_free(b);
+	tally_sim_free(clean);
+}
+
+static void expect_s102(const tally_sim_options *o, const char *what)
+{
+	tally_sim *s = (tally_sim *)0x1;
+	tally_error err = TALLY_ERROR_INIT;
+	int rc = tally_simulate(o, &s, &err);
+	if (rc != TALLY_EINVAL)
+		print_error("%s: expected S102, got %d\n", what, rc);
+	assert_int_equal(rc, TALLY_EINVAL);
+	assert_string_equal(err.code, "S102");
+	assert_ptr_equal(s, (tally_sim *)0x1);
+}
+
+static void test_fraud_options(void **state)
+{
+	(void)state;
+	tally_sim_options d, o;
+	tally_sim_options_default(&d);
+	o = d; o.fraud_incremental = -0.1; expect_s102(&o, "negative share");
+	o = d; o.fraud_extreme = 1.5; expect_s102(&o, "share above 1");
+	o = d; o.fraud_incremental = 0.6; o.fraud_rounding = 0.5; expect_s102(&o, "sum above 1");
+	o = d; o.fraud_rounding = NAN; expect_s102(&o, "NaN");
+	o = d; o.fraud_theta = 2; expect_s102(&o, "theta");
+	o = d; o.fraud_alpha = 5; expect_s102(&o, "alpha");
+	/* all of the eligible stations is allowed */
+	o = d; o.stations = 300; o.constituencies = 5; o.fraud_extreme = 1;
+	tally_sim *s = sim_run(&o);
+	tally_sim_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -721,6 +827,8 @@ int main(void)
 		cmocka_unit_test(test_ties_and_invalid),
 		cmocka_unit_test(test_every_constituency_tied),
 		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_fraud),
+		cmocka_unit_test(test_fraud_options),
 		cmocka_unit_test(test_scale),
 		cmocka_unit_test(test_out_of_memory),
 	};

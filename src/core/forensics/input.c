@@ -29,6 +29,11 @@ void tally_fx_input_free(tally_fx_input *in)
 		for (uint32_t j = 0; j < in->n_parties; j++)
 			tally_free(in->party_ids[j]);
 	tally_free(in->party_ids);
+	if (in->area_names)
+		for (uint32_t j = 0; j < in->n_areas; j++)
+			tally_free(in->area_names[j]);
+	tally_free(in->area_names);
+	tally_free(in->area);
 	tally_free(in);
 }
 
@@ -46,7 +51,8 @@ static int alloc_rows(tally_fx_input *in, size_t n, uint32_t np)
 	in->leader = tally_calloc(m, sizeof(uint64_t));
 	in->votes = tally_calloc(m * np, sizeof(uint64_t));
 	in->party_ids = tally_calloc(np, sizeof(char *));
-	if (!in->station || !in->registered || !in->cast || !in->ballots || !in->base ||
+	in->area = tally_calloc(m, sizeof *in->area);
+	if (!in->area ||!in->station || !in->registered || !in->cast || !in->ballots || !in->base ||
 	    !in->leader || !in->votes || !in->party_ids)
 		return TALLY_ENOMEM;
 	return TALLY_OK;
@@ -73,6 +79,10 @@ int tally_fx_input_new(size_t n, uint32_t n_parties, tally_fx_input **out, tally
 	}
 	for (size_t i = 0; i < n; i++)
 		in->station[i] = (uint32_t)i;
+	if (!(in->area_names = tally_calloc(1, sizeof(char *))) ||
+	    !(in->area_names[0] = tally_strdup("")))
+		goto oom;
+	in->n_areas = 1;
 	*out = in;
 	return TALLY_OK;
 oom:
@@ -206,6 +216,9 @@ int tally_fx_input_build(const tally_election *e, const tally_protocol *protocol
 			goto oom;
 	}
 
+	/* areas, in order of first appearance (at most one per station) */
+	if (!(in->area_names = tally_calloc(kept, sizeof(char *))))
+		goto oom;
 	size_t r = 0;
 	for (size_t i = 0; i < n; i++) {
 		const tally_protocol *p = &protocols[i];
@@ -214,6 +227,23 @@ int tally_fx_input_build(const tally_election *e, const tally_protocol *protocol
 			continue;
 		uint64_t csum = tally_protocol_cand_sum(p);
 		in->station[r] = p->station;
+		const char *an = sd->area ? sd->area : "";
+		uint32_t a = in->n_areas;
+		/* most files list a region's stations together: try the last first */
+		if (a && strcmp(in->area_names[a - 1], an) == 0)
+			a--;
+		else
+			for (uint32_t j = 0; j < in->n_areas; j++)
+				if (strcmp(in->area_names[j], an) == 0) {
+					a = j;
+					break;
+				}
+		if (a == in->n_areas) {
+			if (!(in->area_names[a] = tally_strdup(an)))
+				goto oom;
+			in->n_areas++;
+		}
+		in->area[r] = a;
 		in->registered[r] = t->registered.n_terms
 		                    ? nonneg(tally_expr_eval(&t->registered, p->lines, csum))
 		                    : sd->registered;

@@ -23,6 +23,7 @@ void tally_fx_report_free(tally_fx_report *r)
 	tally_free(r->fp.count);
 	tally_free(r->fp.weighted);
 	tally_free(r->reg.party);
+	tally_free(r->areas);
 	tally_free(r->flags);
 	tally_free(r->null_p);
 	tally_free(r);
@@ -55,7 +56,8 @@ int tally_fx_run(const tally_fx_input *in, const tally_fx_options *o, tally_fx_r
 	r->null_p = tally_calloc(in->n, sizeof *r->null_p);
 	if (!r->flags || !r->null_p)
 		goto oom;
-	if (tally_fx_fingerprint_run(r) || tally_fx_integer_run(r) || tally_fx_regress_run(r))
+	if (tally_fx_fingerprint_run(r) || tally_fx_integer_run(r) || tally_fx_regress_run(r) ||
+	    tally_fx_klimek_run(r) || tally_fx_areas_run(r))
 		goto oom;
 	tally_fx_shpilkin_run(r);
 	tally_fx_digits_run(r);

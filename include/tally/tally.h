@@ -17,6 +17,7 @@
 #include "tally/import.h"
 #include "tally/seats.h"
 #include "tally/ledger.h"
+#include "tally/audit.h"
 #include "tally/forensics.h"
 
 #endif

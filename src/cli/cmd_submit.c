@@ -15,6 +15,7 @@
 
 static const char help[] =
 	"usage: tally submit [--db PATH] [--format json|csv] [--quiet] FILE...\n"
+	"       tally submit --sign COMMISSION.key [--receipt FILE --key CEC.key] FILE\n"
 	"\n"
 	"Enter protocols. FILE holds one protocol, an array of them, {\"protocols\": [...]}\n"
 	"(JSON), or a CSV with the columns station, operator, [reason], the template's\n"
@@ -32,6 +33,12 @@ static const char help[] =
 	"  --db PATH          the database (default $TALLY_DB, else ./tally.db)\n"
 	"  --format F         json or csv (default: guessed from the content)\n"
 	"  -q, --quiet        print only the summary and refusals\n"
+	"  --sign KEY         sign FILE's exact bytes with a commission's key (one\n"
+	"                     protocol per file [L022]). The station's registered key must\n"
+	"                     verify it [L019, L014]; a signed protocol needs no second\n"
+	"                     entry. A refused signed protocol is logged as evidence.\n"
+	"  --receipt FILE     write the accepted protocol's receipt (log entry, leaf hash,\n"
+	"                     inclusion proof, checkpoint signed with --key CEC.key)\n"
 	"\n"
 	"exit status: 0 if every entry was stored, 1 if any was refused or a file is bad.\n";
 
@@ -40,9 +47,16 @@ int cmd_submit(int argc, char **argv)
 	static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
 	                                     {"format", required_argument, NULL, 'f'},
 	                                     {"quiet", no_argument, NULL, 'q'},
+	                                     {"sign", required_argument, NULL, 'S'},
+	                                     {"receipt", required_argument, NULL, 'R'},
+	                                     {"key", required_argument, NULL, 'K'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	const char *db = cli_default_db(), *format = NULL;
+	const char *signkey = NULL, *receipt = NULL, *cec = NULL;
+	tally_note_signer signer;
+	uint64_t receipt_entry = 0;
+	bool has_receipt_entry = false;
 	bool quiet = false;
 	int c;
 	optind = 1;
@@ -51,6 +65,9 @@ int cmd_submit(int argc, char **argv)
 		case 'd': db = optarg; break;
 		case 'f': format = optarg; break;
 		case 'q': quiet = true; break;
+		case 'S': signkey = optarg; break;
+		case 'R': receipt = optarg; break;
+		case 'K': cec = optarg; break;
 		case 'h': fputs(help, stdout); return EXIT_OK;
 		default: return cli_usage("submit", "bad option");
 		}
@@ -59,11 +76,20 @@ int cmd_submit(int argc, char **argv)
 		return cli_usage("submit", "give at least one protocol file");
 	if (format && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)
 		return cli_usage("submit", "--format is json or csv");
+	if ((signkey || receipt) && argc - optind != 1)
+		return cli_usage("submit", "--sign and --receipt take exactly one file");
+	if ((receipt != NULL) != (cec != NULL))
+		return cli_usage("submit", "--receipt needs --key CEC.key (and --key needs --receipt)");
+	memset(&signer, 0, sizeof signer);
+	if (signkey && cli_read_signer(signkey, &signer) != EXIT_OK)
+		return EXIT_USER;
 	tally_store *s = NULL;
 	tally_election *e = NULL;
 	int rc = cli_open(db, &s, &e);
-	if (rc)
+	if (rc) {
+		tally_note_signer_release(&signer);
 		return rc;
+	}
 	size_t counts[5] = {0}, refused = 0, warned = 0;
 	for (int fi = optind; fi < argc && rc == EXIT_OK; fi++) {
 		const char *path = argv[fi];
@@ -82,15 +108,37 @@ int cmd_submit(int argc, char **argv)
 			rc = EXIT_USER;
 			break;
 		}
-		free(buf);
+		if (signkey && n != 1) {
+			tally_error_set(&err, TALLY_EINVAL, "L022", path,
+			                "a signed file holds exactly one protocol (this one holds %zu)", n);
+			cli_error(&err);
+			fprintf(stderr, "nothing from '%s' was stored\n", path);
+			tally_entries_free(entries, n);
+			free(buf);
+			rc = EXIT_USER;
+			break;
+		}
 		tally_submit_outcome *out = calloc(n ? n : 1, sizeof *out);
+		int src = TALLY_OK;
+		if (signkey && out) {
+			tally_store_signed sb;
+			memset(&sb, 0, sizeof sb);
+			sb.body = (const uint8_t *)buf;
+			sb.len = len;
+			memcpy(sb.pub, signer.v.pub, sizeof sb.pub);
+			tally_ed25519_sign(signer.sk, buf, len, sb.sig);
+			src = tally_store_submit_signed(s, e, &entries[0], &sb, out, &err);
+		} else if (out) {
+			src = tally_store_submit(s, e, entries, n, out, &err);
+		}
+		free(buf);
 		if (!out) {
 			cli_errorf("out of memory");
 			tally_entries_free(entries, n);
 			rc = EXIT_USER;
 			break;
 		}
-		if (tally_store_submit(s, e, entries, n, out, &err)) {
+		if (src) {
 			cli_error(&err);
 			fprintf(stderr, "nothing from '%s' was stored\n", path);
 			rc = EXIT_USER;
@@ -103,6 +151,10 @@ int cmd_submit(int argc, char **argv)
 					continue;
 				}
 				counts[out[i].action]++;
+				if (out[i].log_index) {
+					receipt_entry = out[i].log_index;
+					has_receipt_entry = true;
+				}
 				if (out[i].check.n_warnings) {
 					warned++;
 					if (!quiet)
@@ -128,6 +180,16 @@ int cmd_submit(int argc, char **argv)
 	       cli_commas(warned, g));
 	if (refused && rc == EXIT_OK)
 		rc = EXIT_USER;
+	if (receipt && rc == EXIT_OK) {
+		if (!has_receipt_entry) {
+			cli_errorf("no protocol version was accepted, so there is no receipt to write "
+			           "(with double entry on, the second agreeing entry is accepted)");
+			rc = EXIT_USER;
+		} else {
+			rc = cli_log_receipt(s, receipt_entry, cec, receipt);
+		}
+	}
+	tally_note_signer_release(&signer);
 	tally_election_free(e);
 	tally_store_close(s);
 	return rc;

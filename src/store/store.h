@@ -10,7 +10,12 @@
  * Every function returns a tally_status and fills "err" on failure; on
  * failure nothing is changed in the database (the transaction is rolled
  * back). Store errors carry codes S001-S008 (S006 damaged data, S007 an index out
- * of range, S008 another election's model) (docs/errors.md).
+ * of range, S008 another election's model) (docs/errors.md), and L017-L022
+ * for the transparency log (docs/log-format.md).
+ *
+ * Every change that the log records (the definition, each accepted protocol
+ * version, annulments, key registrations, results statements, refused
+ * signed submissions) appends its log entry in the same transaction.
  */
 #ifndef TALLY_STORE_H
 #define TALLY_STORE_H
@@ -57,6 +62,7 @@ typedef struct tally_submit_outcome {
 	uint32_t version;         /* the version accepted, when action accepts */
 	tally_check check;        /* the entry's check (warnings included) */
 	size_t n_diff;            /* differing lines when action == TALLY_ACT_CONFLICT */
+	uint64_t log_index;       /* the log entry of an accepted version (0 when none) */
 } tally_submit_outcome;
 
 /* tally_store_submit submits "n" entries in order, each decided by
@@ -153,5 +159,73 @@ int tally_store_count(tally_store *s, const tally_election *e, tally_results **o
  * TALLY_ECONFLICT (S005). */
 int tally_store_import(tally_store *s, const tally_election *e, const tally_protocol *protocols,
                        size_t n, const char *operator_id, tally_error *err);
+
+/* ==== The transparency log (docs/log-format.md) ==== */
+
+/* A signed submission: the exact bytes a commission signed, its Ed25519
+ * signature, and the public key it was signed with (borrowed). */
+typedef struct tally_store_signed {
+	const uint8_t *body;
+	size_t len;
+	uint8_t sig[64];
+	uint8_t pub[32];
+} tally_store_signed;
+
+/* tally_store_submit_signed submits one signed protocol "en" (parsed from
+ * sb->body). The station must have a registered key (L019) and the
+ * signature must verify under it (L014); a signed protocol is the
+ * commission's own statement, so it needs no second entry. A submission
+ * refused for any reason (a bad signature, a control relation) is logged as
+ * a "rejected" entry, kept as evidence; "out" says why it was refused. An
+ * accepted one is logged with the exact signed bytes. Returned errors are
+ * as for tally_store_submit. */
+int tally_store_submit_signed(tally_store *s, const tally_election *e, const tally_entry *en,
+                              const tally_store_signed *sb, tally_submit_outcome *out,
+                              tally_error *err);
+
+/* tally_store_key_register registers commission key "pub" for station
+ * "st" and logs it; "*index" gets the log entry. A station has one key:
+ * TALLY_ECONFLICT (L020) if it has one already. */
+int tally_store_key_register(tally_store *s, const tally_election *e, uint32_t st,
+                             const uint8_t pub[32], uint64_t *index, tally_error *err);
+
+/* tally_store_publish counts what is stored and logs the results statement
+ * (tally_results_statement) covering every entry before it, in one
+ * transaction. "*index" gets the statement's log entry, "*covered" the tree
+ * size it covers; "*text" (if not NULL) the statement, freed with
+ * tally_free. */
+int tally_store_publish(tally_store *s, const tally_election *e, uint64_t *index,
+                        uint64_t *covered, char **text, tally_error *err);
+
+/* tally_store_log_tree returns the log's Merkle tree, built from the
+ * stored leaf hashes on first use and kept up to date by later appends; it
+ * belongs to the store (valid until the next change or close). TALLY_ESTORE
+ * (S006) if the stored log has a gap. */
+int tally_store_log_tree(tally_store *s, const tally_merkle_tree **out, tally_error *err);
+
+/* tally_store_log_entry reads entry "idx": its bytes ("*bytes", freed with
+ * tally_free) and leaf hash. TALLY_ENOTFOUND (S007) past the end;
+ * TALLY_ESTORE (L018) when the stored bytes no longer give the stored leaf
+ * hash (the database was altered). */
+int tally_store_log_entry(tally_store *s, uint64_t idx, uint8_t **bytes, size_t *len,
+                          tally_hash *leaf, tally_error *err);
+
+/* tally_store_checkpoint_add stores a signed checkpoint of the tree of
+ * "size" leaves with "root". It refuses (TALLY_ECONFLICT, L017) a
+ * checkpoint that would not extend the last one stored: a smaller size, or
+ * a tree whose first leaves no longer give the last checkpoint's root (the
+ * stored log was altered); signing both would be a split view. */
+int tally_store_checkpoint_add(tally_store *s, uint64_t size, const tally_hash *root,
+                               const char *note, tally_error *err);
+
+/* The stored checkpoints, oldest first; free with tally_store_checkpoints_free. */
+typedef struct tally_checkpoint_row {
+	uint64_t size;
+	char *note;              /* the signed note */
+} tally_checkpoint_row;
+
+int tally_store_checkpoints(tally_store *s, tally_checkpoint_row **out, size_t *n,
+                            tally_error *err);
+void tally_store_checkpoints_free(tally_checkpoint_row *rows, size_t n);
 
 #endif

@@ -31,7 +31,7 @@
 
 /* "TALY": PRAGMA application_id of a tally database (also in SCHEMA_SQL). */
 #define STORE_APP_ID 1413565529
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_BUSY_MS 5000
 /* Bulk paths (a million stations) insert this many rows per statement,
  * which takes less than half the time of one row per statement. */
@@ -58,7 +58,7 @@
  * cost of a bulk import. */
 static const char SCHEMA_SQL[] =
 	"PRAGMA application_id = 1413565529;"
-	"PRAGMA user_version = 1;"
+	"PRAGMA user_version = 2;"
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"CREATE TABLE election(id TEXT NOT NULL, name TEXT NOT NULL, date TEXT NOT NULL,"
 	" body TEXT NOT NULL, seats INTEGER NOT NULL, double_entry INTEGER NOT NULL,"
@@ -102,7 +102,15 @@ static const char SCHEMA_SQL[] =
 	"CREATE TABLE resolutions(id INTEGER PRIMARY KEY,"
 	" station INTEGER NOT NULL REFERENCES stations(idx), kept INTEGER,"
 	" who TEXT NOT NULL, created TEXT NOT NULL);"
-	"INSERT INTO meta(key, value) VALUES('schema_version', '1'), ('application', 'tally');";
+	"CREATE TABLE log(idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL, entry BLOB NOT NULL);"
+	/* the tree is rebuilt from the leaf hashes alone: a covering index
+	 * reads 40 MB for a million entries instead of every entry's bytes */
+	"CREATE INDEX log_leaves ON log(idx, leaf);"
+	"CREATE TABLE checkpoints(id INTEGER PRIMARY KEY, size INTEGER NOT NULL,"
+	" root BLOB NOT NULL, note TEXT NOT NULL, created TEXT NOT NULL);"
+	"CREATE TABLE station_keys(station INTEGER PRIMARY KEY REFERENCES stations(idx),"
+	" pub BLOB NOT NULL, log_idx INTEGER NOT NULL);"
+	"INSERT INTO meta(key, value) VALUES('schema_version', '2'), ('application', 'tally');";
 
 /* The statements, prepared on first use and kept for the connection. */
 enum stmt_id {
@@ -115,6 +123,8 @@ enum stmt_id {
 	Q_ENTRY_INS, Q_ENTRY_SET, Q_PROTO_INS, Q_IMPORT_NEW, Q_IMPORT_INS, Q_IMPORT_INS_N,
 	Q_IMPORT_DONE, Q_RESOLUTION_INS, Q_ENTRIES_ALL, Q_ENTRIES_ST, Q_CONFLICTS,
 	Q_ANNUL_INS, Q_ANNUL_ALL, Q_TURNOUT_ST, Q_TURNOUT_INS, Q_TURNOUT_ALL, Q_COUNT,
+	Q_LOG_NEXT, Q_LOG_INS, Q_LOG_GET, Q_LOG_LEAVES, Q_CP_INS, Q_CP_LAST, Q_CP_ALL, Q_KEY_INS,
+	Q_KEY_GET,
 	Q__N
 };
 
@@ -186,6 +196,15 @@ static const char *const stmt_sql[Q__N] = {
 	 * it and skips the older ones (cheaper than GROUP BY and max) */
 	[Q_COUNT] = "SELECT station, version, vals FROM protocols"
 		" ORDER BY station, version DESC",
+	[Q_LOG_NEXT] = "SELECT ifnull(max(idx) + 1, 0) FROM log",
+	[Q_LOG_INS] = "INSERT INTO log(idx, leaf, entry) VALUES(?1, ?3, ?2)",
+	[Q_LOG_GET] = "SELECT entry, leaf FROM log WHERE idx = ?1",
+	[Q_LOG_LEAVES] = "SELECT idx, leaf FROM log INDEXED BY log_leaves ORDER BY idx",
+	[Q_CP_INS] = "INSERT INTO checkpoints(size, root, note, created) VALUES(?1, ?2, ?3, ?4)",
+	[Q_CP_LAST] = "SELECT size, root FROM checkpoints ORDER BY id DESC LIMIT 1",
+	[Q_CP_ALL] = "SELECT size, note FROM checkpoints ORDER BY id",
+	[Q_KEY_INS] = "INSERT INTO station_keys(station, pub, log_idx) VALUES(?1, ?2, ?3)",
+	[Q_KEY_GET] = "SELECT pub FROM station_keys WHERE station = ?1",
 };
 
 /* The statements that insert STORE_BATCH rows: "head VALUES row, row, ...",
@@ -208,6 +227,9 @@ struct tally_store {
 	uint32_t n_stations;   /* and its sizes, to refuse a different model */
 	uint32_t n_cons;
 	sqlite3_stmt *q[Q__N]; /* prepared on first use, finalised by close */
+	tally_merkle_tree *tree; /* the log's tree, loaded on first use (log_tree) */
+	tally_hash *pend;      /* leaf hashes appended by the open transaction */
+	size_t n_pend, cap_pend;
 };
 
 /* ==== Small helpers ==== */
@@ -292,13 +314,37 @@ static int run(tally_store *s, enum stmt_id id, tally_error *err)
 	return rc;
 }
 
-static int tx_begin(tally_store *s, tally_error *err) { return run(s, Q_BEGIN, err); }
-static int tx_commit(tally_store *s, tally_error *err) { return run(s, Q_COMMIT, err); }
+static int tx_begin(tally_store *s, tally_error *err)
+{
+	s->n_pend = 0;
+	return run(s, Q_BEGIN, err);
+}
+
+/* tx_commit commits; the log entries the transaction appended then join
+ * the in-memory tree (if it is loaded), so the tree never holds a leaf
+ * that was rolled back. */
+static int tx_commit(tally_store *s, tally_error *err)
+{
+	int rc = run(s, Q_COMMIT, err);
+
+	if (rc != TALLY_OK)
+		return rc;
+	for (size_t i = 0; s->tree && i < s->n_pend; i++)
+		if (tally_merkle_tree_append_hash(s->tree, &s->pend[i], NULL, NULL) != TALLY_OK) {
+			/* reloaded from the database on next use */
+			tally_merkle_tree_free(s->tree);
+			s->tree = NULL;
+		}
+	s->n_pend = 0;
+	return TALLY_OK;
+}
 
 /* tx_rollback undoes an open transaction, if any; it cannot fail in a way
  * the caller could act on, and the error being reported is the first one. */
 static void tx_rollback(tally_store *s)
 {
+	if (s)
+		s->n_pend = 0;
 	if (s && s->db && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -416,6 +462,95 @@ static int unpack_stored(tally_store *s, const tally_election *e, uint32_t st,
 	return TALLY_OK;
 }
 
+/* ==== The log: appending ==== */
+
+/* log_append encodes "le" (stamped with the time now), appends it to the
+ * log table inside the open transaction, so that it is durable exactly when
+ * what it records is, and returns its index. */
+static int log_append(tally_store *s, tally_log_entry *le, uint64_t *index, tally_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	tally_hash leaf;
+	uint64_t idx = 0;
+	int rc = TALLY_OK, b = 0;
+
+	le->time = (uint64_t)time(NULL);
+	if ((rc = tally_log_entry_encode(le, &bytes, &len, err)) != TALLY_OK)
+		return rc;
+	tally_merkle_leaf_hash(bytes, len, &leaf);
+	if ((rc = stmt(s, Q_LOG_NEXT, &q, err)) != TALLY_OK)
+		goto out;
+	if (sqlite3_step(q) != SQLITE_ROW) {
+		rc = db_fail(s, err);
+		sqlite3_reset(q);
+		goto out;
+	}
+	idx = col_u64(q, 0);
+	sqlite3_reset(q);
+	if (s->n_pend == s->cap_pend) {
+		size_t ncap = s->cap_pend ? s->cap_pend * 2 : 16;
+		tally_hash *np = tally_realloc(s->pend, ncap * sizeof *np);
+
+		if (!np) {
+			rc = oom(err);
+			goto out;
+		}
+		s->pend = np;
+		s->cap_pend = ncap;
+	}
+	if ((rc = stmt(s, Q_LOG_INS, &q, err)) != TALLY_OK)
+		goto out;
+	b |= bind_u64(q, 1, idx);
+	b |= bind_blob(q, 2, bytes, len);
+	b |= bind_blob(q, 3, leaf.b, sizeof leaf.b);
+	if (b) {
+		rc = bind_fail(s, b, err);
+		goto out;
+	}
+	if ((rc = step_done(s, q, err)) != TALLY_OK)
+		goto out;
+	s->pend[s->n_pend++] = leaf;
+	if (index)
+		*index = idx;
+out:
+	tally_free(bytes);
+	return rc;
+}
+
+/* log_protocol logs an accepted version of a protocol: the exact bytes
+ * signed when "sb" is given, else the canonical JSON of the entry that
+ * made it accepted (tally_entry_to_json) with a zero key id and signature. */
+static int log_protocol(tally_store *s, const tally_election *e, const tally_entry *en,
+                        uint32_t version, const tally_store_signed *sb, uint64_t *index,
+                        tally_error *err)
+{
+	tally_log_entry le;
+	char *json = NULL;
+	int rc = TALLY_OK;
+
+	memset(&le, 0, sizeof le);
+	le.type = TALLY_LOG_PROTOCOL;
+	copy_field(le.u.protocol.station, sizeof le.u.protocol.station,
+	           e->stations[en->p.station].id);
+	le.u.protocol.version = version;
+	if (sb) {
+		tally_log_key_id(sb->pub, &le.u.protocol.key_id);
+		memcpy(le.u.protocol.sig, sb->sig, sizeof le.u.protocol.sig);
+		le.u.protocol.body.p = sb->body;
+		le.u.protocol.body.len = sb->len;
+	} else {
+		if ((rc = tally_entry_to_json(e, en, &json, err)) != TALLY_OK)
+			return rc;
+		le.u.protocol.body.p = (const uint8_t *)json;
+		le.u.protocol.body.len = strlen(json);
+	}
+	rc = log_append(s, &le, index, err);
+	tally_free(json);
+	return rc;
+}
+
 /* ==== Opening and closing ==== */
 
 static int store_new(const char *path, tally_store **out)
@@ -441,6 +576,8 @@ void tally_store_close(tally_store *s)
 		sqlite3_finalize(s->q[i]);
 	if (s->db)
 		sqlite3_close_v2(s->db);
+	tally_merkle_tree_free(s->tree);
+	tally_free(s->pend);
 	tally_free(s->eid);
 	tally_free(s->path);
 	tally_free(s);
@@ -493,6 +630,27 @@ out:
 
 static int insert_definition(tally_store *s, const tally_election *e, tally_error *err);
 
+/* log_definition makes the definition the log's first entry, as its
+ * canonical bytes (tally_election_write). */
+static int log_definition(tally_store *s, const tally_election *e, tally_error *err)
+{
+	tally_log_entry le;
+	char *def = NULL;
+	size_t len = 0;
+	int rc = tally_election_write(e, &def, &len, err);
+
+	if (rc != TALLY_OK)
+		return rc;
+	memset(&le, 0, sizeof le);
+	le.type = TALLY_LOG_DEFINITION;
+	copy_field(le.u.definition.election, sizeof le.u.definition.election, e->id);
+	le.u.definition.definition.p = (const uint8_t *)def;
+	le.u.definition.definition.len = len;
+	rc = log_append(s, &le, NULL, err);
+	tally_free(def);
+	return rc;
+}
+
 /* build_file writes a complete new database at "tmp": schema, definition and,
  * when n > 0, the imported protocols. The file is private until it is
  * renamed into place, so it is written without a journal and without
@@ -524,6 +682,8 @@ static int build_file(const char *tmp, const tally_election *e, const tally_prot
 		goto out;
 	}
 	if ((rc = insert_definition(s, e, err)) != TALLY_OK)
+		goto out;
+	if ((rc = log_definition(s, e, err)) != TALLY_OK)
 		goto out;
 	if ((rc = tx_commit(s, err)) != TALLY_OK)
 		goto out;
@@ -671,7 +831,7 @@ static int check_meta(tally_store *s, tally_error *err)
 
 	if (rc)
 		return rc;
-	if (sqlite3_step(q) != SQLITE_ROW || strcmp(col_text(q, 0), "1") != 0)
+	if (sqlite3_step(q) != SQLITE_ROW || strcmp(col_text(q, 0), "2") != 0)
 		rc = tally_error_set(err, TALLY_ESTORE, S_NOTOURS, s->path,
 		                     "not a tally database of schema version %d",
 		                     STORE_SCHEMA_VERSION);
@@ -1305,7 +1465,8 @@ static int accept_version(tally_store *s, uint32_t st, uint32_t version, int64_t
  * entry fills o->status and o->err and returns TALLY_OK; a returned error
  * fails the whole batch. */
 static int submit_one(tally_store *s, const tally_election *e, const tally_entry *en,
-                      const char *now, tally_submit_outcome *o, tally_error *err)
+                      const tally_store_signed *sb, const char *now, tally_submit_outcome *o,
+                      tally_error *err)
 {
 	station_load ld;
 	tally_station_view v;
@@ -1369,10 +1530,14 @@ static int submit_one(tally_store *s, const tally_election *e, const tally_entry
 	case TALLY_ACT_ACCEPT:
 		rc = insert_entry(s, st, next, en->operator_id, en->reason, now, TALLY_ENTRY_ACCEPTED,
 		                  vals, len, &o->entry_id, err);
+		/* a signed protocol replaces what operators had begun to enter */
 		for (uint32_t k = 0; rc == TALLY_OK && k < ld.n_open; k++)
-			rc = set_entry(s, ld.open_id[k], TALLY_ENTRY_ACCEPTED, err);
+			rc = set_entry(s, ld.open_id[k],
+			               sb ? TALLY_ENTRY_DISCARDED : TALLY_ENTRY_ACCEPTED, err);
 		if (rc == TALLY_OK)
 			rc = accept_version(s, st, next, o->entry_id, vals, len, reason, now, err);
+		if (rc == TALLY_OK)
+			rc = log_protocol(s, e, en, next, sb, &o->log_index, err);
 		o->version = next;
 		break;
 	case TALLY_ACT_CONFLICT:
@@ -1396,6 +1561,8 @@ static int submit_one(tally_store *s, const tally_election *e, const tally_entry
 			rc = set_entry(s, ld.open_id[1 - d.which], TALLY_ENTRY_DISCARDED, err);
 		if (rc == TALLY_OK)
 			rc = accept_version(s, st, next, o->entry_id, vals, len, reason, now, err);
+		if (rc == TALLY_OK)
+			rc = log_protocol(s, e, en, next, sb, &o->log_index, err);
 		o->version = next;
 		break;
 	case TALLY_ACT_DUPLICATE:
@@ -1421,7 +1588,7 @@ int tally_store_submit(tally_store *s, const tally_election *e, const tally_entr
 	if ((rc = tx_begin(s, err)) != TALLY_OK)
 		return rc;
 	for (size_t i = 0; i < n; i++)
-		if ((rc = submit_one(s, e, &entries[i], now, &out[i], err)) != TALLY_OK)
+		if ((rc = submit_one(s, e, &entries[i], NULL, now, &out[i], err)) != TALLY_OK)
 			goto out;
 	rc = tx_commit(s, err);
 out:
@@ -1599,6 +1766,15 @@ int tally_store_resolve(tally_store *s, const tally_election *e, uint32_t st, in
 		if (rc == TALLY_OK)
 			rc = accept_version(s, st, ld.version + 1, ld.open_id[keep], vals, vlen,
 			                    ld.open_reason[keep], now, err);
+		if (rc == TALLY_OK) {
+			tally_entry en;
+
+			memset(&en, 0, sizeof en);
+			en.p = ld.open[keep];
+			copy_field(en.operator_id, sizeof en.operator_id, ld.open_op[keep]);
+			copy_field(en.reason, sizeof en.reason, ld.open_reason[keep]);
+			rc = log_protocol(s, e, &en, ld.version + 1, NULL, NULL, err);
+		}
 	} else {
 		/* both set aside: the station is entered again from scratch, or
 		 * keeps its earlier accepted version */
@@ -1676,6 +1852,17 @@ static int annul(tally_store *s, const tally_election *e, int kind, uint32_t tar
 	else if (src != SQLITE_DONE)
 		rc = db_fail(s, err);
 	sqlite3_reset(q);
+	if (rc == TALLY_OK) {
+		tally_log_entry le;
+
+		memset(&le, 0, sizeof le);
+		le.type = TALLY_LOG_ANNULMENT;
+		le.u.annulment.kind = (uint8_t)kind;
+		copy_field(le.u.annulment.target, sizeof le.u.annulment.target, tid);
+		copy_field(le.u.annulment.who, sizeof le.u.annulment.who, who);
+		copy_field(le.u.annulment.reason, sizeof le.u.annulment.reason, reason);
+		rc = log_append(s, &le, NULL, err);
+	}
 	if (rc == TALLY_OK)
 		rc = tx_commit(s, err);
 out:
@@ -2194,5 +2381,434 @@ out:
 	for (uint32_t k = 0; k < STORE_BATCH; k++)
 		tally_free(vals[k]);
 	tally_free(busy);
+	return rc;
+}
+
+/* ==== The transparency log ==== */
+
+/* Log error codes of the store (docs/log-format.md). */
+#define L_NOT_EXTENDING "L017" /* a checkpoint that would not extend the last one */
+#define L_DAMAGED "L018"       /* a stored entry no longer gives its leaf hash */
+#define L_NO_KEY "L019"        /* a signed submission for a station without a key */
+#define L_HAS_KEY "L020"       /* a second key for a station */
+
+/* log_reject logs a refused signed submission as evidence. */
+static int log_reject(tally_store *s, const tally_election *e, const tally_entry *en,
+                      const tally_store_signed *sb, const tally_error *why, tally_error *err)
+{
+	tally_log_entry le;
+	size_t n = 0;
+
+	memset(&le, 0, sizeof le);
+	le.type = TALLY_LOG_REJECTED;
+	copy_field(le.u.rejected.station, sizeof le.u.rejected.station,
+	           e->stations[en->p.station].id);
+	tally_log_key_id(sb->pub, &le.u.rejected.key_id);
+	memcpy(le.u.rejected.sig, sb->sig, sizeof le.u.rejected.sig);
+	le.u.rejected.body.p = sb->body;
+	le.u.rejected.body.len = sb->len;
+	/* the entry's code field takes [A-Z0-9] only */
+	for (const char *c = why->code; *c && n + 1 < sizeof le.u.rejected.code; c++)
+		if ((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9'))
+			le.u.rejected.code[n++] = *c;
+	copy_field(le.u.rejected.reason, sizeof le.u.rejected.reason,
+	           why->msg[0] ? why->msg : "refused");
+	for (char *c = le.u.rejected.reason; *c; c++)
+		if ((unsigned char)*c < 0x20 && *c != '\t' && *c != '\n')
+			*c = ' ';
+	return log_append(s, &le, NULL, err);
+}
+
+/* station_key reads station "st"'s registered key; "*found" says whether
+ * it has one. */
+static int station_key(tally_store *s, uint32_t st, uint8_t pub[32], bool *found,
+                       tally_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = stmt(s, Q_KEY_GET, &q, err), src = 0;
+
+	*found = false;
+	if (rc)
+		return rc;
+	if ((src = sqlite3_bind_int64(q, 1, st)) != SQLITE_OK) {
+		rc = bind_fail(s, src, err);
+		goto out;
+	}
+	src = sqlite3_step(q);
+	if (src == SQLITE_ROW) {
+		if (sqlite3_column_bytes(q, 0) != 32) {
+			rc = corrupt(s, err, "a station key is not 32 bytes");
+			goto out;
+		}
+		memcpy(pub, sqlite3_column_blob(q, 0), 32);
+		*found = true;
+	} else if (src != SQLITE_DONE) {
+		rc = db_fail(s, err);
+	}
+out:
+	sqlite3_reset(q);
+	return rc;
+}
+
+int tally_store_submit_signed(tally_store *s, const tally_election *e, const tally_entry *en,
+                              const tally_store_signed *sb, tally_submit_outcome *out,
+                              tally_error *err)
+{
+	char now[32] = "";
+	uint8_t pub[32];
+	bool found = false;
+	int rc = TALLY_OK;
+	tally_election single;
+
+	if ((rc = check_election(s, e, err)) != TALLY_OK)
+		return rc;
+	memset(out, 0, sizeof *out);
+	if (en->p.station >= e->n_stations)
+		return tally_error_set(err, TALLY_ENOTFOUND, "P005", NULL,
+		                       "no station with index %u", en->p.station);
+	now_utc(now);
+	if ((rc = tx_begin(s, err)) != TALLY_OK)
+		return rc;
+	if ((rc = station_key(s, en->p.station, pub, &found, err)) != TALLY_OK)
+		goto out;
+	if (!found) {
+		out->status = tally_error_set(&out->err, TALLY_EINVAL, L_NO_KEY,
+		                              e->stations[en->p.station].id,
+		                              "the station has no registered key; register one with "
+		                              "'tally keys register' first");
+	} else if (memcmp(pub, sb->pub, 32) != 0 ||
+	           !tally_ed25519_verify(pub, sb->body, sb->len, sb->sig)) {
+		out->status = tally_error_set(&out->err, TALLY_EINVAL, "L014",
+		                              e->stations[en->p.station].id,
+		                              "the signature does not verify under the station's "
+		                              "registered key; the protocol is refused and kept as "
+		                              "evidence");
+	} else {
+		/* a signed protocol is the commission's own: no second entry */
+		single = *e;
+		single.double_entry = false;
+		if ((rc = submit_one(s, &single, en, sb, now, out, err)) != TALLY_OK)
+			goto out;
+	}
+	if (out->status != TALLY_OK && (rc = log_reject(s, e, en, sb, &out->err, err)) != TALLY_OK)
+		goto out;
+	rc = tx_commit(s, err);
+out:
+	if (rc != TALLY_OK)
+		tx_rollback(s);
+	return rc;
+}
+
+int tally_store_key_register(tally_store *s, const tally_election *e, uint32_t st,
+                             const uint8_t pub[32], uint64_t *index, tally_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	tally_log_entry le;
+	uint64_t idx = 0;
+	int rc = TALLY_OK, src = 0, b = 0;
+
+	if ((rc = check_election(s, e, err)) != TALLY_OK)
+		return rc;
+	if (st >= e->n_stations)
+		return tally_error_set(err, TALLY_ENOTFOUND, S_NOTARGET, s->path,
+		                       "no station with index %u", st);
+	memset(&le, 0, sizeof le);
+	le.type = TALLY_LOG_KEY;
+	copy_field(le.u.key.station, sizeof le.u.key.station, e->stations[st].id);
+	memcpy(le.u.key.pub, pub, 32);
+	if ((rc = tx_begin(s, err)) != TALLY_OK)
+		return rc;
+	if ((rc = log_append(s, &le, &idx, err)) != TALLY_OK)
+		goto out;
+	if ((rc = stmt(s, Q_KEY_INS, &q, err)) != TALLY_OK)
+		goto out;
+	b |= sqlite3_bind_int64(q, 1, st);
+	b |= bind_blob(q, 2, pub, 32);
+	b |= bind_u64(q, 3, idx);
+	if (b) {
+		rc = bind_fail(s, b, err);
+		goto out;
+	}
+	src = sqlite3_step(q);
+	sqlite3_reset(q);
+	if ((src & 0xff) == SQLITE_CONSTRAINT) {
+		rc = tally_error_set(err, TALLY_ECONFLICT, L_HAS_KEY, e->stations[st].id,
+		                     "the station already has a registered key");
+		goto out;
+	}
+	if (src != SQLITE_DONE) {
+		rc = db_fail(s, err);
+		goto out;
+	}
+	if ((rc = tx_commit(s, err)) == TALLY_OK && index)
+		*index = idx;
+out:
+	if (rc != TALLY_OK)
+		tx_rollback(s);
+	return rc;
+}
+
+int tally_store_publish(tally_store *s, const tally_election *e, uint64_t *index,
+                        uint64_t *covered, char **text, tally_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	tally_results *r = NULL;
+	tally_log_entry le;
+	char *st = NULL;
+	size_t len = 0;
+	uint64_t size = 0, idx = 0;
+	int rc = TALLY_OK;
+
+	if ((rc = check_election(s, e, err)) != TALLY_OK)
+		return rc;
+	if (tally_results_new(e, &r) != TALLY_OK)
+		return oom(err);
+	/* one write transaction: the statement covers exactly the entries
+	 * before it, counted from the same moment */
+	if ((rc = tx_begin(s, err)) != TALLY_OK)
+		goto out;
+	if ((rc = count_all(s, e, r, err)) != TALLY_OK)
+		goto out;
+	if ((rc = tally_results_finish(r, err)) != TALLY_OK)
+		goto out;
+	if ((rc = stmt(s, Q_LOG_NEXT, &q, err)) != TALLY_OK)
+		goto out;
+	if (sqlite3_step(q) != SQLITE_ROW) {
+		rc = db_fail(s, err);
+		sqlite3_reset(q);
+		goto out;
+	}
+	size = col_u64(q, 0);
+	sqlite3_reset(q);
+	if (tally_results_statement(r, size, &st, &len) != TALLY_OK) {
+		rc = oom(err);
+		goto out;
+	}
+	memset(&le, 0, sizeof le);
+	le.type = TALLY_LOG_RESULTS;
+	le.u.results.tree_size = size;
+	le.u.results.statement.p = (const uint8_t *)st;
+	le.u.results.statement.len = len;
+	if ((rc = log_append(s, &le, &idx, err)) != TALLY_OK)
+		goto out;
+	if ((rc = tx_commit(s, err)) != TALLY_OK)
+		goto out;
+	*index = idx;
+	*covered = size;
+	if (text) {
+		*text = st;
+		st = NULL;
+	}
+out:
+	if (rc != TALLY_OK)
+		tx_rollback(s);
+	tally_free(st);
+	tally_results_free(r);
+	return rc;
+}
+
+int tally_store_log_tree(tally_store *s, const tally_merkle_tree **out, tally_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	tally_merkle_tree *t = NULL;
+	uint64_t want = 0;
+	int rc = TALLY_OK, src = 0;
+
+	if (s->tree) {
+		*out = s->tree;
+		return TALLY_OK;
+	}
+	if (tally_merkle_tree_new(&t) != TALLY_OK)
+		return oom(err);
+	if ((rc = stmt(s, Q_LOG_LEAVES, &q, err)) != TALLY_OK)
+		goto out;
+	while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+		tally_hash h;
+
+		if (col_u64(q, 0) != want++ || sqlite3_column_bytes(q, 1) != TALLY_HASH_SIZE) {
+			rc = corrupt(s, err, "the log has a gap or a leaf hash of the wrong size");
+			goto out;
+		}
+		memcpy(h.b, sqlite3_column_blob(q, 1), TALLY_HASH_SIZE);
+		if ((rc = tally_merkle_tree_append_hash(t, &h, NULL, err)) != TALLY_OK)
+			goto out;
+	}
+	if ((rc = loop_end(s, src, err)) != TALLY_OK)
+		goto out;
+	s->tree = t;
+	t = NULL;
+	*out = s->tree;
+out:
+	if (q)
+		sqlite3_reset(q);
+	tally_merkle_tree_free(t);
+	return rc;
+}
+
+int tally_store_log_entry(tally_store *s, uint64_t idx, uint8_t **bytes, size_t *len,
+                          tally_hash *leaf, tally_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	uint8_t *b = NULL;
+	size_t n = 0;
+	tally_hash h, stored;
+	int rc = stmt(s, Q_LOG_GET, &q, err), src = 0;
+
+	if (rc)
+		return rc;
+	if ((src = bind_u64(q, 1, idx)) != SQLITE_OK) {
+		rc = bind_fail(s, src, err);
+		goto out;
+	}
+	src = sqlite3_step(q);
+	if (src == SQLITE_DONE) {
+		rc = tally_error_set(err, TALLY_ENOTFOUND, S_NOTARGET, s->path,
+		                     "the log has no entry %llu", (unsigned long long)idx);
+		goto out;
+	}
+	if (src != SQLITE_ROW) {
+		rc = db_fail(s, err);
+		goto out;
+	}
+	n = (size_t)sqlite3_column_bytes(q, 0);
+	if (sqlite3_column_bytes(q, 1) != TALLY_HASH_SIZE) {
+		rc = corrupt(s, err, "a leaf hash of the wrong size");
+		goto out;
+	}
+	memcpy(stored.b, sqlite3_column_blob(q, 1), TALLY_HASH_SIZE);
+	b = tally_malloc(n + 1);
+	if (!b) {
+		rc = oom(err);
+		goto out;
+	}
+	if (n)
+		memcpy(b, sqlite3_column_blob(q, 0), n);
+	tally_merkle_leaf_hash(b, n, &h);
+	if (!tally_hash_equal(&h, &stored)) {
+		rc = tally_error_set(err, TALLY_ESTORE, L_DAMAGED, s->path,
+		                     "log entry %llu in the database no longer gives its leaf hash: "
+		                     "the database was altered", (unsigned long long)idx);
+		goto out;
+	}
+	*bytes = b;
+	*len = n;
+	b = NULL;
+	if (leaf)
+		*leaf = stored;
+out:
+	sqlite3_reset(q);
+	tally_free(b);
+	return rc;
+}
+
+int tally_store_checkpoint_add(tally_store *s, uint64_t size, const tally_hash *root,
+                               const char *note, tally_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	const tally_merkle_tree *t = NULL;
+	char now[32] = "";
+	int rc = TALLY_OK, src = 0, b = 0;
+
+	now_utc(now);
+	if ((rc = tally_store_log_tree(s, &t, err)) != TALLY_OK)
+		return rc;
+	if ((rc = tx_begin(s, err)) != TALLY_OK)
+		return rc;
+	if ((rc = stmt(s, Q_CP_LAST, &q, err)) != TALLY_OK)
+		goto out;
+	src = sqlite3_step(q);
+	if (src == SQLITE_ROW) {
+		uint64_t last = col_u64(q, 0);
+		tally_hash last_root, now_root;
+
+		if (sqlite3_column_bytes(q, 1) != TALLY_HASH_SIZE) {
+			sqlite3_reset(q);
+			rc = corrupt(s, err, "a checkpoint root of the wrong size");
+			goto out;
+		}
+		memcpy(last_root.b, sqlite3_column_blob(q, 1), TALLY_HASH_SIZE);
+		sqlite3_reset(q);
+		if (last > size || last > tally_merkle_tree_size(t) ||
+		    (last > 0 && tally_merkle_tree_root(t, last, &now_root, NULL) != TALLY_OK) ||
+		    (last > 0 && !tally_hash_equal(&now_root, &last_root))) {
+			rc = tally_error_set(err, TALLY_ECONFLICT, L_NOT_EXTENDING, s->path,
+			                     "the log no longer extends the last signed checkpoint (%llu "
+			                     "entries): the stored log was altered; refusing to sign a "
+			                     "second history", (unsigned long long)last);
+			goto out;
+		}
+	} else if (src != SQLITE_DONE) {
+		rc = db_fail(s, err);
+		sqlite3_reset(q);
+		goto out;
+	} else {
+		sqlite3_reset(q);
+	}
+	if ((rc = stmt(s, Q_CP_INS, &q, err)) != TALLY_OK)
+		goto out;
+	b |= bind_u64(q, 1, size);
+	b |= bind_blob(q, 2, root->b, TALLY_HASH_SIZE);
+	b |= bind_text(q, 3, note);
+	b |= bind_text(q, 4, now);
+	if (b) {
+		rc = bind_fail(s, b, err);
+		goto out;
+	}
+	if ((rc = step_done(s, q, err)) != TALLY_OK)
+		goto out;
+	rc = tx_commit(s, err);
+out:
+	if (rc != TALLY_OK)
+		tx_rollback(s);
+	return rc;
+}
+
+void tally_store_checkpoints_free(tally_checkpoint_row *rows, size_t n)
+{
+	if (!rows)
+		return;
+	for (size_t i = 0; i < n; i++)
+		tally_free(rows[i].note);
+	tally_free(rows);
+}
+
+int tally_store_checkpoints(tally_store *s, tally_checkpoint_row **out, size_t *n,
+                            tally_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	tally_checkpoint_row *rows = NULL;
+	size_t len = 0, cap = 0;
+	int rc = stmt(s, Q_CP_ALL, &q, err), src = 0;
+
+	if (rc)
+		return rc;
+	while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+		if (len == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			tally_checkpoint_row *nr = tally_realloc(rows, ncap * sizeof *nr);
+
+			if (!nr) {
+				rc = oom(err);
+				goto out;
+			}
+			rows = nr;
+			cap = ncap;
+		}
+		rows[len].size = col_u64(q, 0);
+		rows[len].note = tally_strdup(col_text(q, 1));
+		if (!rows[len].note) {
+			rc = oom(err);
+			goto out;
+		}
+		len++;
+	}
+	if ((rc = loop_end(s, src, err)) != TALLY_OK)
+		goto out;
+	*out = rows;
+	*n = len;
+	rows = NULL;
+out:
+	sqlite3_reset(q);
+	tally_store_checkpoints_free(rows, len);
 	return rc;
 }

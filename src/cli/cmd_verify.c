@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cmd_verify.c: `tally verify` checks a log dump offline, with nothing but
+ * the CEC's public key (and, if the reader kept them, earlier checkpoints
+ * and a receipt): the auditor (tally_log_audit, src/core/ledger/audit.c)
+ * does the work; this file reads the files and writes the report, problems
+ * first, for a reader who is not a programmer.
+ */
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define VERIFY_MAX_OLD 64
+
+static const char help[] =
+	"usage: tally verify --dump FILE --key CEC.pub [--checkpoint OLD]... [--receipt FILE]\n"
+	"\n"
+	"Check an election's transparency log offline, from a dump ('tally log dump')\n"
+	"and the CEC's public key alone: every checkpoint's signature; that the\n"
+	"entries give the signed roots; that the log extends every earlier checkpoint\n"
+	"you kept (--checkpoint, any number); every protocol's signature against the\n"
+	"keys the log registered; every control relation; that no station has two\n"
+	"different protocols for one version; every published results statement,\n"
+	"recomputed from the latest valid protocols and compared line by line; the\n"
+	"stations that have not reported; and a receipt (--receipt).\n"
+	"\n"
+	"exit status: 0 every check passed, 1 problems were found (or a file cannot be\n"
+	"read), 2 usage error.\n";
+
+typedef struct report {
+	tally_finding *v;
+	size_t n, cap;
+	int oom;
+} report;
+
+static void collect(void *ctx, const tally_finding *f)
+{
+	report *r = ctx;
+
+	if (r->n == r->cap) {
+		size_t ncap = r->cap ? r->cap * 2 : 32;
+		tally_finding *nv = realloc(r->v, ncap * sizeof *nv);
+		if (!nv) {
+			r->oom = 1;
+			return;
+		}
+		r->v = nv;
+		r->cap = ncap;
+	}
+	r->v[r->n++] = *f;
+}
+
+static void print_section(const report *r, tally_finding_kind kind)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].kind == kind)
+			printf("  %s  %s: %s\n", r->v[i].code, r->v[i].where, r->v[i].msg);
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {{"dump", required_argument, NULL, 'D'},
+	                                     {"key", required_argument, NULL, 'k'},
+	                                     {"checkpoint", required_argument, NULL, 'c'},
+	                                     {"receipt", required_argument, NULL, 'r'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
+	const char *dumpfile = NULL, *keyfile = NULL, *receiptfile = NULL;
+	const char *oldfiles[VERIFY_MAX_OLD];
+	char *olds[VERIFY_MAX_OLD];
+	size_t old_lens[VERIFY_MAX_OLD];
+	size_t n_old = 0;
+	int c, rc = EXIT_USER;
+
+	memset(olds, 0, sizeof olds);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "hD:k:c:r:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'D': dumpfile = optarg; break;
+		case 'k': keyfile = optarg; break;
+		case 'c':
+			if (n_old == VERIFY_MAX_OLD)
+				return cli_usage("verify", "at most %d --checkpoint files", VERIFY_MAX_OLD);
+			oldfiles[n_old++] = optarg;
+			break;
+		case 'r': receiptfile = optarg; break;
+		case 'h': fputs(help, stdout); return EXIT_OK;
+		default: return cli_usage("verify", "bad option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage("verify", "unexpected argument '%s'", argv[optind]);
+	if (!dumpfile || !keyfile)
+		return cli_usage("verify", "give --dump FILE and --key CEC.pub");
+
+	tally_note_verifier cec;
+	tally_dump *d = NULL;
+	tally_error err = TALLY_ERROR_INIT;
+	tally_audit_summary sum;
+	report r;
+	char *dbuf = NULL, *rbuf = NULL;
+	size_t dlen = 0, rlen = 0;
+
+	memset(&cec, 0, sizeof cec);
+	memset(&sum, 0, sizeof sum);
+	memset(&r, 0, sizeof r);
+	if (cli_read_verifier(keyfile, &cec) != EXIT_OK)
+		goto out;
+	for (size_t i = 0; i < n_old; i++)
+		if (!(olds[i] = cli_read(oldfiles[i], TALLY_NOTE_MAX_BYTES, &old_lens[i])))
+			goto out;
+	if (receiptfile && !(rbuf = cli_read(receiptfile, TALLY_NOTE_MAX_BYTES * 2, &rlen)))
+		goto out;
+	if (!(dbuf = cli_read(dumpfile, (size_t)1 << 34, &dlen)))
+		goto out;
+	if (tally_dump_parse(dbuf, dlen, &d, &err) != TALLY_OK) {
+		cli_error(&err);
+		printf("verdict: the dump cannot be read, so nothing in it is verified\n");
+		goto out;
+	}
+	{
+		tally_audit_input in;
+		memset(&in, 0, sizeof in);
+		in.dump = d;
+		in.cec = &cec;
+		in.old_notes = (const char *const *)olds;
+		in.old_lens = old_lens;
+		in.n_old = n_old;
+		in.receipt = rbuf;
+		in.receipt_len = rlen;
+		if (tally_log_audit(&in, collect, &r, &sum, &err) != TALLY_OK || r.oom) {
+			cli_errorf("out of memory while verifying");
+			goto out;
+		}
+	}
+	char a[32], b[32];
+	printf("tally verify: election %s; %s log entries; %llu checkpoint%s by '%s'\n",
+	       sum.election[0] ? sum.election : "(unknown)", cli_commas(sum.entries, a),
+	       (unsigned long long)sum.checkpoints, sum.checkpoints == 1 ? "" : "s", cec.name);
+	if (sum.problems) {
+		printf("\nPROBLEMS (%s):\n", cli_commas(sum.problems, b));
+		print_section(&r, TALLY_FINDING_PROBLEM);
+	}
+	if (sum.problems < r.n) {
+		printf("\nfor information:\n");
+		print_section(&r, TALLY_FINDING_INFO);
+	}
+	printf("\nchecked: the latest valid checkpoint signs %llu entries; %llu protocols "
+	       "(%llu signed), %llu keys, %llu annulments, %llu rejected submissions, %llu results "
+	       "statement%s recomputed; %llu of %llu stations have a valid protocol, %llu "
+	       "missing\n",
+	       (unsigned long long)sum.verified_size, (unsigned long long)sum.protocols,
+	       (unsigned long long)sum.signed_protocols, (unsigned long long)sum.keys,
+	       (unsigned long long)sum.annulments, (unsigned long long)sum.rejected,
+	       (unsigned long long)sum.statements, sum.statements == 1 ? "" : "s",
+	       (unsigned long long)sum.reported, (unsigned long long)sum.stations,
+	       (unsigned long long)sum.missing);
+	if (sum.problems) {
+		printf("verdict: %s problem%s found; the published log or results cannot be "
+		       "trusted as they stand\n", cli_commas(sum.problems, b),
+		       sum.problems == 1 ? "" : "s");
+		rc = EXIT_USER;
+	} else {
+		printf("verdict: clean: every check passed\n");
+		rc = EXIT_OK;
+	}
+out:
+	for (size_t i = 0; i < n_old; i++)
+		free(olds[i]);
+	free(r.v);
+	free(dbuf);
+	free(rbuf);
+	tally_dump_free(d);
+	return rc;
+}

@@ -1,0 +1,857 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * audit.c: the auditor behind `tally verify` (docs/log-format.md, "What
+ * tally verify checks"). From a dump and the CEC's public key alone it
+ * re-derives the log: leaf hashes, the tree, every checkpoint's signature
+ * and root; then it replays the entries in order as the store wrote them
+ * (the definition, key registrations, accepted protocol versions,
+ * annulments, results statements) and recomputes each results statement
+ * from the latest valid protocol of every station at the tree size the
+ * statement names. Each finding goes to the caller's callback with a code
+ * V001-V017; the auditor itself never stops at the first problem, so one
+ * run describes everything that is wrong.
+ */
+#include "tally/audit.h"
+#include "tally/model.h"
+#include "tally/protocol.h"
+#include "core/ledger/ledger_int.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What the replay keeps for one station. */
+typedef struct version_seen {
+	uint64_t version;
+	uint64_t index;     /* the log entry */
+	tally_hash body;    /* SHA-256 of the submitted bytes, via the leaf hash of the body */
+} version_seen;
+
+typedef struct station_state {
+	bool has_key, has_valid, annulled;
+	uint8_t pub[32];
+	uint64_t key_index;
+	uint64_t latest;          /* highest version logged */
+	uint64_t valid_version;   /* version of "valid" */
+	tally_protocol valid;     /* the latest valid protocol */
+	version_seen *seen;
+	uint32_t n_seen, cap_seen;
+} station_state;
+
+typedef struct pending_statement {
+	uint64_t index, tree_size;
+	const uint8_t *text;
+	size_t len;
+} pending_statement;
+
+typedef struct audit {
+	const tally_audit_input *in;
+	tally_audit_report report;
+	void *ctx;
+	tally_audit_summary *sum;
+	tally_election *e;
+	station_state *st;
+	bool *cons_annulled;
+	tally_hash *leaf;          /* computed leaf hash of every dump entry */
+	tally_merkle_tree *tree;
+	int oom;
+} audit;
+
+static void find(audit *a, tally_finding_kind kind, const char *code, const char *where,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void find(audit *a, tally_finding_kind kind, const char *code, const char *where,
+                 const char *fmt, ...)
+{
+	tally_finding f;
+	va_list ap;
+
+	memset(&f, 0, sizeof f);
+	f.kind = kind;
+	f.code = code;
+	snprintf(f.where, sizeof f.where, "%s", where);
+	va_start(ap, fmt);
+	vsnprintf(f.msg, sizeof f.msg, fmt, ap);
+	va_end(ap);
+	if (kind == TALLY_FINDING_PROBLEM)
+		a->sum->problems++;
+	a->report(a->ctx, &f);
+}
+
+/* ==== Checkpoints ==== */
+
+typedef struct good_cp {
+	uint64_t size;
+	tally_hash root;
+	char where[64];
+	bool old;
+} good_cp;
+
+/* check_note opens one checkpoint note; on success fills "cp" and returns
+ * true. */
+static bool check_note(audit *a, const char *text, size_t len, const char *where,
+                       tally_checkpoint *cp)
+{
+	tally_note note;
+	tally_error err = TALLY_ERROR_INIT;
+
+	memset(&note, 0, sizeof note);
+	if (tally_note_open(text, len, a->in->cec, 1, &note, &err) != TALLY_OK) {
+		find(a, TALLY_FINDING_PROBLEM, "V002", where,
+		     "the checkpoint is not validly signed by the CEC key '%s': %s [%s]",
+		     a->in->cec->name, err.msg, err.code);
+		return false;
+	}
+	if (tally_checkpoint_parse(text, note.text_len, cp, &err) != TALLY_OK) {
+		find(a, TALLY_FINDING_PROBLEM, "V002", where, "the signed text is not a checkpoint: %s",
+		     err.msg);
+		return false;
+	}
+	if (strcmp(cp->origin, a->in->cec->name) != 0) {
+		find(a, TALLY_FINDING_PROBLEM, "V002", where,
+		     "the checkpoint is for the log '%s', not for '%s'", cp->origin, a->in->cec->name);
+		return false;
+	}
+	return true;
+}
+
+static void b64_of(const tally_hash *h, char out[45])
+{
+	tally_hash_to_base64(h, out);
+}
+
+/* check_checkpoints verifies every checkpoint of the dump and every old
+ * one against the tree of the dump's entries, and looks for split views. */
+static void check_checkpoints(audit *a)
+{
+	const tally_dump *d = a->in->dump;
+	size_t total = d->n_checkpoints + a->in->n_old, n_good = 0;
+	good_cp *good = tally_calloc(total + 1, sizeof *good);
+	uint64_t size = tally_merkle_tree_size(a->tree);
+
+	if (!good) {
+		a->oom = 1;
+		return;
+	}
+	for (size_t i = 0; i < total; i++) {
+		bool old = i >= d->n_checkpoints;
+		const char *text = old ? a->in->old_notes[i - d->n_checkpoints] : d->checkpoints[i].text;
+		size_t len = old ? a->in->old_lens[i - d->n_checkpoints] : d->checkpoints[i].len;
+		char where[64];
+		tally_checkpoint cp;
+		tally_hash root;
+
+		memset(&cp, 0, sizeof cp);
+		if (old)
+			snprintf(where, sizeof where, "earlier checkpoint %zu", i - d->n_checkpoints + 1);
+		else
+			snprintf(where, sizeof where, "checkpoint at dump line %zu", d->checkpoints[i].line);
+		if (!check_note(a, text, len, where, &cp))
+			continue;
+		a->sum->checkpoints += !old;
+		good[n_good].size = cp.size;
+		good[n_good].root = cp.root;
+		good[n_good].old = old;
+		snprintf(good[n_good].where, sizeof good[n_good].where, "%s", where);
+		n_good++;
+		if (cp.size > size) {
+			find(a, TALLY_FINDING_PROBLEM, "V003", where,
+			     "the checkpoint signs a tree of %llu entries but the dump holds only %llu: "
+			     "entries are missing from the dump",
+			     (unsigned long long)cp.size, (unsigned long long)size);
+			continue;
+		}
+		if (cp.size == 0)
+			tally_merkle_empty_root(&root);
+		else if (tally_merkle_tree_root(a->tree, cp.size, &root, NULL) != TALLY_OK)
+			continue;
+		if (!tally_hash_equal(&root, &cp.root)) {
+			char want[45], got[45];
+
+			b64_of(&cp.root, want);
+			b64_of(&root, got);
+			find(a, TALLY_FINDING_PROBLEM, old ? "V004" : "V003", where,
+			     old ? "the log does not extend this earlier checkpoint: its first %llu "
+			           "entries give the root %s, the checkpoint signed %s (history was "
+			           "rewritten, or two views of the log were shown)"
+			         : "the first %llu entries of the dump give the root %s, the checkpoint "
+			           "signed %s: an entry was altered, removed, added or moved",
+			     (unsigned long long)cp.size, got, want);
+			continue;
+		}
+		if (cp.size > a->sum->verified_size)
+			a->sum->verified_size = cp.size;
+	}
+	/* two signed checkpoints of one size with two roots: a split view,
+	 * whatever the entries say */
+	for (size_t i = 0; i < n_good; i++)
+		for (size_t j = i + 1; j < n_good; j++)
+			if (good[i].size == good[j].size && !tally_hash_equal(&good[i].root, &good[j].root))
+				find(a, TALLY_FINDING_PROBLEM, "V004", good[j].where,
+				     "split view: the CEC signed two different trees of %llu entries (%s "
+				     "and this one); the log showed different histories to different readers",
+				     (unsigned long long)good[i].size, good[i].where);
+	if (d->n && a->sum->verified_size == 0)
+		find(a, TALLY_FINDING_PROBLEM, "V003", "log",
+		     "no checkpoint signed by the CEC matches the entries: nothing in the dump is "
+		     "proven to be what the CEC published");
+	else if (a->sum->verified_size < d->n)
+		find(a, TALLY_FINDING_INFO, "V003", "log",
+		     "entries %llu to %llu come after the latest signed checkpoint (%llu entries); "
+		     "they are checked, but not yet signed",
+		     (unsigned long long)a->sum->verified_size, (unsigned long long)d->n - 1,
+		     (unsigned long long)a->sum->verified_size);
+	tally_free(good);
+}
+
+/* ==== Entries: order, hashes, the tree ==== */
+
+static void check_entries(audit *a)
+{
+	const tally_dump *d = a->in->dump;
+	uint64_t expected = 0;
+
+	for (size_t k = 0; k < d->n; k++) {
+		const tally_dump_entry *de = &d->entries[k];
+		char where[96];
+
+		snprintf(where, sizeof where, "entry %llu (dump line %zu)",
+		         (unsigned long long)de->index, de->line);
+		if (de->index == expected) {
+			expected++;
+		} else if (de->index > expected) {
+			if (de->index == expected + 1)
+				find(a, TALLY_FINDING_PROBLEM, "V006", where,
+				     "entry %llu is missing: entry %llu follows entry %llu",
+				     (unsigned long long)expected, (unsigned long long)de->index,
+				     (unsigned long long)expected - 1);
+			else
+				find(a, TALLY_FINDING_PROBLEM, "V006", where,
+				     "entries %llu to %llu are missing before this one",
+				     (unsigned long long)expected, (unsigned long long)de->index - 1);
+			expected = de->index + 1;
+		} else {
+			find(a, TALLY_FINDING_PROBLEM, "V006", where,
+			     "entry %llu is out of order: it comes after entry %llu",
+			     (unsigned long long)de->index, (unsigned long long)expected - 1);
+		}
+		tally_merkle_leaf_hash(de->bytes, de->len, &a->leaf[k]);
+		if (!tally_hash_equal(&a->leaf[k], &de->leaf))
+			find(a, TALLY_FINDING_PROBLEM, "V005", where,
+			     "the entry's bytes do not give the leaf hash the log lists for it: the "
+			     "entry was changed after it was logged");
+		if (tally_merkle_tree_append_hash(a->tree, &a->leaf[k], NULL, NULL) != TALLY_OK)
+			a->oom = 1;
+	}
+	a->sum->entries = d->n;
+}
+
+/* ==== Replay ==== */
+
+static int protocol_valid_copy(station_state *s, const tally_protocol *p, uint64_t version)
+{
+	tally_protocol cp;
+
+	memset(&cp, 0, sizeof cp);
+	if (tally_protocol_copy(&cp, p) != TALLY_OK)
+		return TALLY_ENOMEM;
+	if (s->has_valid)
+		tally_protocol_release(&s->valid);
+	s->valid = cp;
+	s->has_valid = true;
+	s->valid_version = version;
+	return TALLY_OK;
+}
+
+static bool zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static void replay_protocol(audit *a, uint64_t idx, const tally_log_entry *le, const char *where)
+{
+	const tally_election *e = a->e;
+	uint32_t st = tally_election_station(e, le->u.protocol.station);
+	station_state *s = NULL;
+	tally_entry *ents = NULL;
+	size_t n = 0;
+	tally_error err = TALLY_ERROR_INIT;
+	tally_hash body;
+	bool valid = true;
+
+	a->sum->protocols++;
+	if (st == TALLY_NONE) {
+		find(a, TALLY_FINDING_PROBLEM, "V015", where,
+		     "a protocol for station '%s', which the definition does not have",
+		     le->u.protocol.station);
+		return;
+	}
+	s = &a->st[st];
+	/* signature: an unsigned protocol carries zero key id and signature */
+	if (zero(le->u.protocol.key_id.b, 32) && zero(le->u.protocol.sig, 64)) {
+		/* entered by operators (double entry); nothing to verify */
+	} else {
+		a->sum->signed_protocols++;
+		if (!s->has_key) {
+			find(a, TALLY_FINDING_PROBLEM, "V008", where,
+			     "station %s's protocol version %llu is signed, but no key is registered for "
+			     "the station before it", le->u.protocol.station,
+			     (unsigned long long)le->u.protocol.version);
+			valid = false;
+		} else if (tally_log_entry_check_signature(le, s->pub, &err) != TALLY_OK) {
+			find(a, TALLY_FINDING_PROBLEM, "V008", where,
+			     "station %s's protocol version %llu: %s (key registered at entry %llu)",
+			     le->u.protocol.station, (unsigned long long)le->u.protocol.version, err.msg,
+			     (unsigned long long)s->key_index);
+			valid = false;
+		}
+	}
+	/* one station, one version, one protocol */
+	tally_merkle_leaf_hash(le->u.protocol.body.p, le->u.protocol.body.len, &body);
+	for (uint32_t i = 0; i < s->n_seen; i++)
+		if (s->seen[i].version == le->u.protocol.version) {
+			if (!tally_hash_equal(&s->seen[i].body, &body))
+				find(a, TALLY_FINDING_PROBLEM, "V010", where,
+				     "station %s has two different protocols for version %llu (entries "
+				     "%llu and %llu)", le->u.protocol.station,
+				     (unsigned long long)le->u.protocol.version,
+				     (unsigned long long)s->seen[i].index, (unsigned long long)idx);
+			return; /* the first one logged stands */
+		}
+	if (s->n_seen == s->cap_seen) {
+		uint32_t ncap = s->cap_seen ? s->cap_seen * 2 : 2;
+		version_seen *nv = tally_realloc(s->seen, ncap * sizeof *nv);
+
+		if (!nv) {
+			a->oom = 1;
+			return;
+		}
+		s->seen = nv;
+		s->cap_seen = ncap;
+	}
+	s->seen[s->n_seen].version = le->u.protocol.version;
+	s->seen[s->n_seen].index = idx;
+	s->seen[s->n_seen].body = body;
+	s->n_seen++;
+	if (le->u.protocol.version != s->latest + 1)
+		find(a, TALLY_FINDING_PROBLEM, "V017", where,
+		     "station %s's protocol jumps from version %llu to version %llu",
+		     le->u.protocol.station, (unsigned long long)s->latest,
+		     (unsigned long long)le->u.protocol.version);
+	if (le->u.protocol.version > s->latest)
+		s->latest = le->u.protocol.version;
+
+	/* the body: exactly one protocol, of this station */
+	if (tally_entries_parse(e, (const char *)le->u.protocol.body.p, le->u.protocol.body.len,
+	                        where, "json", &ents, &n, &err) != TALLY_OK) {
+		if (err.status == TALLY_ENOMEM)
+			a->oom = 1;
+		find(a, TALLY_FINDING_PROBLEM, "V015", where,
+		     "station %s's protocol version %llu cannot be read: %s [%s]",
+		     le->u.protocol.station, (unsigned long long)le->u.protocol.version, err.msg,
+		     err.code);
+		return;
+	}
+	if (n != 1 || ents[0].p.station != st) {
+		find(a, TALLY_FINDING_PROBLEM, "V015", where,
+		     "the protocol logged for station %s does not hold exactly that station's "
+		     "protocol", le->u.protocol.station);
+		valid = false;
+	} else {
+		tally_check ck;
+
+		tally_protocol_check(e, &ents[0].p, &ck);
+		for (uint32_t k = 0; k < ck.n; k++) {
+			char desc[400];
+
+			if (e->tmpl->relations[ck.v[k].relation].severity != TALLY_SEV_ERROR)
+				continue;
+			tally_violation_describe(e, &ck.v[k], desc, sizeof desc);
+			find(a, TALLY_FINDING_PROBLEM, "V009", where,
+			     "station %s's protocol version %llu breaks a control relation: %s",
+			     le->u.protocol.station, (unsigned long long)le->u.protocol.version, desc);
+			valid = false;
+		}
+	}
+	if (valid && le->u.protocol.version >= s->valid_version &&
+	    protocol_valid_copy(s, &ents[0].p, le->u.protocol.version) != TALLY_OK)
+		a->oom = 1;
+	tally_entries_free(ents, n);
+}
+
+static void replay_key(audit *a, uint64_t idx, const tally_log_entry *le, const char *where)
+{
+	uint32_t st = tally_election_station(a->e, le->u.key.station);
+
+	a->sum->keys++;
+	if (st == TALLY_NONE) {
+		find(a, TALLY_FINDING_PROBLEM, "V015", where,
+		     "a key registration for station '%s', which the definition does not have",
+		     le->u.key.station);
+		return;
+	}
+	if (a->st[st].has_key && memcmp(a->st[st].pub, le->u.key.pub, 32) != 0) {
+		find(a, TALLY_FINDING_PROBLEM, "V008", where,
+		     "station %s gets a second, different key (the first was registered at entry "
+		     "%llu); the later one is used from here on",
+		     le->u.key.station, (unsigned long long)a->st[st].key_index);
+	}
+	a->st[st].has_key = true;
+	a->st[st].key_index = idx;
+	memcpy(a->st[st].pub, le->u.key.pub, 32);
+}
+
+static void replay_annulment(audit *a, const tally_log_entry *le, const char *where)
+{
+	const char *t = le->u.annulment.target;
+
+	a->sum->annulments++;
+	if (le->u.annulment.kind == 0) {
+		uint32_t st = tally_election_station(a->e, t);
+		if (st != TALLY_NONE) {
+			a->st[st].annulled = true;
+			return;
+		}
+	} else {
+		uint32_t c = tally_election_constituency(a->e, t);
+		if (c != TALLY_NONE) {
+			a->cons_annulled[c] = true;
+			return;
+		}
+	}
+	find(a, TALLY_FINDING_PROBLEM, "V015", where, "an annulment of '%s', which the definition "
+	     "does not have", t);
+}
+
+/* A statement line split into key (all but the last word) and value. */
+typedef struct stmt_line {
+	const char *s;
+	size_t key_len, len;
+} stmt_line;
+
+static int line_cmp(const void *x, const void *y)
+{
+	const stmt_line *a = x, *b = y;
+	size_t n = a->key_len < b->key_len ? a->key_len : b->key_len;
+	int c = memcmp(a->s, b->s, n);
+
+	if (c)
+		return c;
+	return a->key_len < b->key_len ? -1 : a->key_len > b->key_len;
+}
+
+/* split_lines cuts "text" into sorted lines; NULL when out of memory. */
+static stmt_line *split_lines(const char *text, size_t len, size_t *n)
+{
+	size_t cap = 1, k = 0;
+	stmt_line *v = NULL;
+
+	for (size_t i = 0; i < len; i++)
+		cap += text[i] == '\n';
+	v = tally_calloc(cap, sizeof *v);
+	if (!v)
+		return NULL;
+	for (size_t at = 0; at < len && k < cap;) {
+		const char *s = text + at;
+		const char *nl = memchr(s, '\n', len - at);
+		size_t l = nl ? (size_t)(nl - s) : len - at;
+		size_t kl = l;
+
+		while (kl > 0 && s[kl - 1] != ' ')
+			kl--;
+		v[k].s = s;
+		v[k].len = l;
+		v[k].key_len = kl ? kl - 1 : l;
+		k++;
+		at += l + 1;
+	}
+	qsort(v, k, sizeof *v, line_cmp);
+	*n = k;
+	return v;
+}
+
+static const char *value_of(const stmt_line *l, size_t *n)
+{
+	if (l->key_len == l->len) {
+		*n = 0;
+		return "";
+	}
+	*n = l->len - l->key_len - 1;
+	return l->s + l->key_len + 1;
+}
+
+static void compare_statement(audit *a, const pending_statement *ps, const char *mine,
+                              size_t mine_len)
+{
+	stmt_line *pub = NULL, *re = NULL;
+	size_t np = 0, nr = 0, i = 0, j = 0, diffs = 0;
+	char where[96];
+
+	snprintf(where, sizeof where, "results statement at entry %llu",
+	         (unsigned long long)ps->index);
+	pub = split_lines((const char *)ps->text, ps->len, &np);
+	re = split_lines(mine, mine_len, &nr);
+	if (!pub || !re) {
+		a->oom = 1;
+		goto out;
+	}
+	while (i < np || j < nr) {
+		int c = i == np ? 1 : j == nr ? -1 : line_cmp(&pub[i], &re[j]);
+		size_t vl1 = 0, vl2 = 0;
+		const char *v1 = NULL, *v2 = NULL;
+
+		if (c < 0) {
+			find(a, TALLY_FINDING_PROBLEM, "V011", where,
+			     "published line '%.*s' is not something the protocols give", (int)pub[i].len,
+			     pub[i].s);
+			i++;
+			diffs++;
+			continue;
+		}
+		if (c > 0) {
+			find(a, TALLY_FINDING_PROBLEM, "V011", where,
+			     "line '%.*s' is missing from the published statement", (int)re[j].len,
+			     re[j].s);
+			j++;
+			diffs++;
+			continue;
+		}
+		v1 = value_of(&pub[i], &vl1);
+		v2 = value_of(&re[j], &vl2);
+		if (vl1 != vl2 || memcmp(v1, v2, vl1) != 0) {
+			find(a, TALLY_FINDING_PROBLEM, "V011", where,
+			     "'%.*s': published %.*s, the logged protocols give %.*s",
+			     (int)pub[i].key_len, pub[i].s, (int)vl1, v1, (int)vl2, v2);
+			diffs++;
+		}
+		i++;
+		j++;
+	}
+	if (!diffs && (ps->len != mine_len || memcmp(ps->text, mine, mine_len) != 0))
+		find(a, TALLY_FINDING_PROBLEM, "V011", where,
+		     "the statement has the right figures but not in the canonical order or form");
+out:
+	tally_free(pub);
+	tally_free(re);
+}
+
+static void evaluate_statement(audit *a, const pending_statement *ps)
+{
+	const tally_election *e = a->e;
+	tally_results *r = NULL;
+	tally_error err = TALLY_ERROR_INIT;
+	char *mine = NULL;
+	size_t mine_len = 0;
+
+	if (tally_results_new(e, &r) != TALLY_OK) {
+		a->oom = 1;
+		return;
+	}
+	for (uint32_t st = 0; st < e->n_stations; st++) {
+		if (a->st[st].has_valid &&
+		    tally_results_add(r, &a->st[st].valid, (uint32_t)a->st[st].valid_version, &err))
+			goto fail;
+		if (a->st[st].annulled)
+			tally_results_annul_station(r, st);
+	}
+	for (uint32_t c = 0; c < e->n_constituencies; c++)
+		if (a->cons_annulled[c])
+			tally_results_annul_constituency(r, c);
+	if (tally_results_finish(r, &err) != TALLY_OK)
+		goto fail;
+	if (tally_results_statement(r, ps->tree_size, &mine, &mine_len) != TALLY_OK) {
+		a->oom = 1;
+		goto out;
+	}
+	compare_statement(a, ps, mine, mine_len);
+	goto out;
+fail:
+	if (err.status == TALLY_ENOMEM)
+		a->oom = 1;
+	else
+		find(a, TALLY_FINDING_PROBLEM, "V011", "results statement",
+		     "the logged protocols cannot be counted: %s", err.msg);
+out:
+	tally_free(mine);
+	tally_results_free(r);
+}
+
+static int ps_cmp(const void *x, const void *y)
+{
+	const pending_statement *a = x, *b = y;
+
+	if (a->tree_size != b->tree_size)
+		return a->tree_size < b->tree_size ? -1 : 1;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+static void replay(audit *a)
+{
+	const tally_dump *d = a->in->dump;
+	tally_log_entry *le = NULL;
+	bool *ok = NULL;
+	pending_statement *ps = NULL;
+	size_t n_ps = 0, next_ps = 0;
+
+	if (d->n == 0)
+		return;
+	le = tally_calloc(d->n, sizeof *le);
+	ok = tally_calloc(d->n, sizeof *ok);
+	ps = tally_calloc(d->n, sizeof *ps);
+	if (!le || !ok || !ps) {
+		a->oom = 1;
+		goto out;
+	}
+	for (size_t k = 0; k < d->n; k++) {
+		tally_error err = TALLY_ERROR_INIT;
+		char where[96];
+
+		snprintf(where, sizeof where, "entry %zu (dump line %zu)", k, d->entries[k].line);
+		if (tally_log_entry_decode(d->entries[k].bytes, d->entries[k].len, &le[k], &err) !=
+		    TALLY_OK) {
+			find(a, TALLY_FINDING_PROBLEM, "V007", where, "the entry cannot be read: %s [%s]",
+			     err.msg, err.code);
+			continue;
+		}
+		ok[k] = true;
+		if (le[k].type == TALLY_LOG_RESULTS) {
+			ps[n_ps].index = k;
+			ps[n_ps].tree_size = le[k].u.results.tree_size;
+			ps[n_ps].text = le[k].u.results.statement.p;
+			ps[n_ps].len = le[k].u.results.statement.len;
+			if (ps[n_ps].tree_size > k) {
+				find(a, TALLY_FINDING_PROBLEM, "V016", where,
+				     "the results statement claims to cover %llu entries, but only %zu come "
+				     "before it", (unsigned long long)ps[n_ps].tree_size, k);
+				continue;
+			}
+			n_ps++;
+		}
+	}
+	a->sum->statements = n_ps;
+	qsort(ps, n_ps, sizeof *ps, ps_cmp);
+
+	/* the definition comes first, once */
+	if (!ok[0] || le[0].type != TALLY_LOG_DEFINITION) {
+		find(a, TALLY_FINDING_PROBLEM, "V014", "entry 0",
+		     "the log does not start with the election definition; nothing else can be "
+		     "checked");
+		goto out;
+	}
+	{
+		tally_error err = TALLY_ERROR_INIT;
+
+		if (tally_election_parse((const char *)le[0].u.definition.definition.p,
+		                         le[0].u.definition.definition.len, "entry 0", &a->e,
+		                         &err) != TALLY_OK) {
+			find(a, TALLY_FINDING_PROBLEM, "V014", "entry 0",
+			     "the logged definition cannot be read: %s [%s]", err.msg, err.code);
+			goto out;
+		}
+		if (strcmp(a->e->id, le[0].u.definition.election) != 0)
+			find(a, TALLY_FINDING_PROBLEM, "V014", "entry 0",
+			     "the definition entry names election '%s' but holds '%s'",
+			     le[0].u.definition.election, a->e->id);
+	}
+	snprintf(a->sum->election, sizeof a->sum->election, "%s", a->e->id);
+	a->sum->stations = a->e->n_stations;
+	a->st = tally_calloc(a->e->n_stations + 1, sizeof *a->st);
+	a->cons_annulled = tally_calloc(a->e->n_constituencies + 1, sizeof *a->cons_annulled);
+	if (!a->st || !a->cons_annulled) {
+		a->oom = 1;
+		goto out;
+	}
+	for (size_t k = 0; k <= d->n && !a->oom; k++) {
+		char where[96];
+
+		while (next_ps < n_ps && ps[next_ps].tree_size == k)
+			evaluate_statement(a, &ps[next_ps++]);
+		if (k == d->n)
+			break;
+		if (!ok[k])
+			continue;
+		snprintf(where, sizeof where, "entry %zu (dump line %zu)", k, d->entries[k].line);
+		switch (le[k].type) {
+		case TALLY_LOG_DEFINITION:
+			if (k > 0)
+				find(a, TALLY_FINDING_PROBLEM, "V014", where,
+				     "a second election definition in the log");
+			break;
+		case TALLY_LOG_KEY: replay_key(a, k, &le[k], where); break;
+		case TALLY_LOG_PROTOCOL: replay_protocol(a, k, &le[k], where); break;
+		case TALLY_LOG_ANNULMENT: replay_annulment(a, &le[k], where); break;
+		case TALLY_LOG_REJECTED:
+			a->sum->rejected++;
+			find(a, TALLY_FINDING_INFO, "V008", where,
+			     "a submission for station %s was refused and kept as evidence: %s [%s]",
+			     le[k].u.rejected.station, le[k].u.rejected.reason, le[k].u.rejected.code);
+			break;
+		case TALLY_LOG_RESULTS: break;
+		}
+	}
+
+	/* coverage: who has not reported */
+	{
+		uint64_t missing = 0;
+
+		for (uint32_t st = 0; st < a->e->n_stations; st++) {
+			const tally_station *sta = &a->e->stations[st];
+
+			if (a->st[st].has_valid) {
+				a->sum->reported++;
+				continue;
+			}
+			if (a->st[st].annulled || a->cons_annulled[sta->constituency])
+				continue;
+			if (++missing <= 200)
+				find(a, TALLY_FINDING_INFO, "V012", sta->id,
+				     "no valid protocol logged for station %s (%s, constituency %s)", sta->id,
+				     sta->name, a->e->constituencies[sta->constituency].id);
+		}
+		if (missing > 200)
+			find(a, TALLY_FINDING_INFO, "V012", "stations",
+			     "and %llu more stations without a valid protocol",
+			     (unsigned long long)missing - 200);
+		a->sum->missing = missing;
+	}
+out:
+	tally_free(le);
+	tally_free(ok);
+	tally_free(ps);
+}
+
+/* ==== Receipts ==== */
+
+static void check_receipt(audit *a)
+{
+	const char *r = a->in->receipt;
+	size_t len = a->in->receipt_len, at = 0, n_path = 0;
+	static const char head[] = "c2sp.org/tlog-proof@v1\n";
+	tally_hash path[TALLY_MERKLE_MAX_PROOF], listed, root;
+	bool has_leaf = false;
+	uint64_t index = 0;
+	tally_checkpoint cp;
+	tally_error err = TALLY_ERROR_INIT;
+	const char *where = "receipt";
+
+	memset(&cp, 0, sizeof cp);
+	if (len < sizeof head - 1 || memcmp(r, head, sizeof head - 1) != 0) {
+		find(a, TALLY_FINDING_PROBLEM, "V013", where, "not a receipt (c2sp.org/tlog-proof@v1)");
+		return;
+	}
+	at = sizeof head - 1;
+	for (int state = 0;;) {
+		const char *s = r + at;
+		const char *nl = at < len ? memchr(s, '\n', len - at) : NULL;
+		size_t l = 0;
+
+		if (!nl) {
+			find(a, TALLY_FINDING_PROBLEM, "V013", where, "the receipt is truncated");
+			return;
+		}
+		l = (size_t)(nl - s);
+		at += l + 1;
+		if (l == 0)
+			break;
+		if (state == 0 && l > 6 && memcmp(s, "extra ", 6) == 0) {
+			if (tally_hash_from_base64(s + 6, l - 6, &listed, NULL) != TALLY_OK) {
+				find(a, TALLY_FINDING_PROBLEM, "V013", where,
+				     "the receipt's leaf hash is not base64 of 32 bytes");
+				return;
+			}
+			has_leaf = true;
+			continue;
+		}
+		if (state == 0) {
+			if (l < 7 || memcmp(s, "index ", 6) != 0 || !ledger__parse_dec(s + 6, l - 6, &index)) {
+				find(a, TALLY_FINDING_PROBLEM, "V013", where, "the receipt has no 'index' line");
+				return;
+			}
+			state = 1;
+			continue;
+		}
+		if (n_path == TALLY_MERKLE_MAX_PROOF ||
+		    tally_hash_from_base64(s, l, &path[n_path], NULL) != TALLY_OK) {
+			find(a, TALLY_FINDING_PROBLEM, "V013", where, "a proof line of the receipt is bad");
+			return;
+		}
+		n_path++;
+	}
+	if (!check_note(a, r + at, len - at, "receipt's checkpoint", &cp))
+		return;
+	if (index >= a->in->dump->n) {
+		find(a, TALLY_FINDING_PROBLEM, "V013", where,
+		     "the receipt is for entry %llu, which the dump does not hold",
+		     (unsigned long long)index);
+		return;
+	}
+	if (has_leaf && !tally_hash_equal(&listed, &a->leaf[index])) {
+		find(a, TALLY_FINDING_PROBLEM, "V013", where,
+		     "entry %llu in the dump is not the entry the receipt was given for: it was "
+		     "changed or replaced", (unsigned long long)index);
+		return;
+	}
+	if (tally_merkle_verify_inclusion(index, cp.size, &a->leaf[index], path, n_path, &cp.root,
+	                                  &err) != TALLY_OK) {
+		find(a, TALLY_FINDING_PROBLEM, "V013", where,
+		     "the inclusion proof of entry %llu does not lead to the signed root: %s [%s]",
+		     (unsigned long long)index, err.msg, err.code);
+		return;
+	}
+	if (cp.size <= tally_merkle_tree_size(a->tree) &&
+	    tally_merkle_tree_root(a->tree, cp.size, &root, NULL) == TALLY_OK &&
+	    !tally_hash_equal(&root, &cp.root)) {
+		find(a, TALLY_FINDING_PROBLEM, "V013", where,
+		     "the receipt's checkpoint (%llu entries) is not a tree of this log",
+		     (unsigned long long)cp.size);
+		return;
+	}
+	find(a, TALLY_FINDING_INFO, "V013", where,
+	     "entry %llu is included in the signed tree of %llu entries, as the receipt says",
+	     (unsigned long long)index, (unsigned long long)cp.size);
+}
+
+int tally_log_audit(const tally_audit_input *in, tally_audit_report report, void *ctx,
+                    tally_audit_summary *sum, tally_error *err)
+{
+	audit a;
+	int rc = TALLY_OK;
+
+	memset(&a, 0, sizeof a);
+	memset(sum, 0, sizeof *sum);
+	a.in = in;
+	a.report = report;
+	a.ctx = ctx;
+	a.sum = sum;
+	a.leaf = tally_calloc(in->dump->n + 1, sizeof *a.leaf);
+	if (!a.leaf || tally_merkle_tree_new(&a.tree) != TALLY_OK) {
+		rc = tally_error_set(err, TALLY_ENOMEM, "", NULL, "out of memory");
+		goto out;
+	}
+	check_entries(&a);
+	if (!a.oom)
+		check_checkpoints(&a);
+	if (!a.oom)
+		replay(&a);
+	if (!a.oom && in->receipt)
+		check_receipt(&a);
+	if (a.oom)
+		rc = tally_error_set(err, TALLY_ENOMEM, "", NULL, "out of memory");
+out:
+	if (a.st) {
+		for (uint32_t i = 0; a.e && i < a.e->n_stations; i++) {
+			if (a.st[i].has_valid)
+				tally_protocol_release(&a.st[i].valid);
+			tally_free(a.st[i].seen);
+		}
+	}
+	tally_free(a.st);
+	tally_free(a.cons_annulled);
+	tally_election_free(a.e);
+	tally_merkle_tree_free(a.tree);
+	tally_free(a.leaf);
+	return rc;
+}

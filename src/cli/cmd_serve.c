@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cmd_serve.c: `tally serve` runs the election-night HTTP server
+ * (src/server/): the JSON API under /api/v1 (docs/api-http.md) and the
+ * dashboard's static files.
+ */
+#include "cli/cli.h"
+#include "server/server_int.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char help[] =
+	"usage: tally serve [--db PATH] [--port P] [--bind ADDR] [--web DIR] [options]\n"
+	"\n"
+	"Serve election night over HTTP: public results, turnout and progress (with\n"
+	"ETags), and protocol entry, turnout reports, resolutions and annulments for\n"
+	"users with a token from 'tally user add' (docs/api-http.md). Runs until\n"
+	"interrupted (SIGINT or SIGTERM).\n"
+	"\n"
+	"  --db PATH         the database (default $TALLY_DB, else ./tally.db)\n"
+	"  --port P          TCP port (default 8080; 0 picks a free one, printed)\n"
+	"  --bind ADDR       IPv4 address to listen on (default 127.0.0.1)\n"
+	"  --web DIR         serve the dashboard from DIR (default ./web if present)\n"
+	"  --threads N       worker threads (default 4)\n"
+	"  --max-body BYTES  largest request body (default 4194304)\n"
+	"  --rate N          requests per second per token (default 200)\n"
+	"  --burst N         requests a token may make at once (default 2 x rate)\n"
+	"  --max-conns N     open connections (default 1024)\n";
+
+static int number(const char *s, unsigned long long lo, unsigned long long hi,
+                  unsigned long long *out)
+{
+	char *end = NULL;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (!end || *end || end == s || v < lo || v > hi || s[0] == '-')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+	                                     {"port", required_argument, NULL, 'p'},
+	                                     {"bind", required_argument, NULL, 'b'},
+	                                     {"web", required_argument, NULL, 'w'},
+	                                     {"threads", required_argument, NULL, 't'},
+	                                     {"max-body", required_argument, NULL, 'm'},
+	                                     {"rate", required_argument, NULL, 'r'},
+	                                     {"burst", required_argument, NULL, 'B'},
+	                                     {"max-conns", required_argument, NULL, 'c'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
+	server_config cfg = {cli_default_db(), NULL, "127.0.0.1", 8080, 4, 4u << 20, 200, 0, 1024};
+	unsigned long long v = 0;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "hd:p:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': cfg.db = optarg; break;
+		case 'b': cfg.bind = optarg; break;
+		case 'w': cfg.web = optarg; break;
+		case 'p':
+			if (number(optarg, 0, 65535, &v))
+				return cli_usage("serve", "--port is 0-65535");
+			cfg.port = (uint16_t)v;
+			break;
+		case 't':
+			if (number(optarg, 1, 256, &v))
+				return cli_usage("serve", "--threads is 1-256");
+			cfg.threads = (unsigned)v;
+			break;
+		case 'm':
+			if (number(optarg, 1024, TALLY_MAX_INPUT_BYTES, &v))
+				return cli_usage("serve", "--max-body is 1024-%u bytes", TALLY_MAX_INPUT_BYTES);
+			cfg.max_body = (size_t)v;
+			break;
+		case 'r':
+			if (number(optarg, 1, 1000000, &v))
+				return cli_usage("serve", "--rate is 1-1000000");
+			cfg.rate = (unsigned)v;
+			break;
+		case 'B':
+			if (number(optarg, 1, 1000000, &v))
+				return cli_usage("serve", "--burst is 1-1000000");
+			cfg.burst = (unsigned)v;
+			break;
+		case 'c':
+			if (number(optarg, 1, 100000, &v))
+				return cli_usage("serve", "--max-conns is 1-100000");
+			cfg.max_conns = (unsigned)v;
+			break;
+		case 'h': fputs(help, stdout); return EXIT_OK;
+		default: return cli_usage("serve", "bad option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage("serve", "unexpected argument '%s'", argv[optind]);
+	if (!cfg.burst)
+		cfg.burst = cfg.rate * 2;
+	if (!cfg.web && access("web/index.html", R_OK) == 0)
+		cfg.web = "web";
+	return server_run(&cfg) ? EXIT_USER : EXIT_OK;
+}

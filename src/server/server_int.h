@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * server_int.h: what the files of the election-night server share. http.c
+ * is the libmicrohttpd glue (threads, request bodies, responses, static
+ * files, the route table); auth.c turns a bearer token into a user and
+ * decides what that user may do; routes_*.c hold the handlers, one file per
+ * resource. Handlers see a server_req: the request, the authenticated user
+ * (if any) and a response being written into a memory stream, so the same
+ * render_* functions that print results on the command line write them
+ * here.
+ *
+ * Concurrency: libmicrohttpd runs a pool of threads; the store connection is
+ * not thread-safe, so every use of the store, the election and the results
+ * cache happens under server.lock. Writes are few and short (one durable
+ * transaction); cached reads hold the lock only to compare a version and
+ * copy bytes.
+ */
+#ifndef TALLY_SERVER_INT_H
+#define TALLY_SERVER_INT_H
+
+#include "store/store.h"
+#include "store/users.h"
+
+#include <pthread.h>
+#include <stdio.h>
+
+/* Server error codes (docs/api-http.md). */
+#define H_AUTH "H001"      /* 401: no token, a malformed one, or an unknown one */
+#define H_ROLE "H002"      /* 403: the user's role may not do this */
+#define H_SCOPE "H003"     /* 403: the station or constituency is outside the user's scope */
+#define H_ROUTE "H004"     /* 404: no such resource */
+#define H_METHOD "H005"    /* 405: the resource does not take this method */
+#define H_TOOBIG "H006"    /* 413: the request body is over the limit */
+#define H_RATE "H007"      /* 429: the token's request rate is over the limit */
+#define H_BODY "H008"      /* 400: the body is not what the endpoint takes */
+
+
+typedef struct server_config {
+	const char *db;
+	const char *web;          /* directory of the dashboard, or NULL */
+	const char *bind;         /* address to listen on (default 127.0.0.1) */
+	uint16_t port;            /* 0: any free port (printed) */
+	unsigned threads;         /* libmicrohttpd's thread pool */
+	size_t max_body;          /* bytes in one request body */
+	unsigned rate;            /* requests per second per token (sustained) */
+	unsigned burst;           /* requests a token may make at once */
+	unsigned max_conns;       /* open connections */
+} server_config;
+
+/* One token bucket per user (auth.c). */
+typedef struct server_bucket {
+	int64_t user;             /* 0: free slot */
+	double tokens;
+	double at;                /* seconds, monotonic */
+} server_bucket;
+
+typedef struct server {
+	server_config cfg;
+	pthread_mutex_t lock;     /* store, e, users, and everything cached below */
+	tally_store *store;
+	tally_election *e;
+	tally_users *users;
+	uint64_t boot;            /* random per start: ETags never repeat across restarts */
+	uint64_t writes;          /* writes made by this server */
+	/* the cache of public reads, valid for generation "gen" */
+	uint64_t seen_dv, seen_writes, gen;
+	bool cached;
+	tally_results *r;         /* the count at "gen" */
+	char *results_json;       /* render_results of r */
+	size_t results_len;
+	char *turnout_json;       /* GET /turnout at generation turnout_gen */
+	size_t turnout_len;
+	uint64_t turnout_gen;
+	char *definition_json;    /* never changes while the server runs */
+	size_t definition_len;
+	/* rate limiting (auth.c) */
+	pthread_mutex_t rl_lock;
+	server_bucket *buckets;
+	size_t n_buckets, used_buckets;
+} server;
+
+typedef struct server_req {
+	server *srv;
+	void *conn;               /* struct MHD_Connection * */
+	const char *method, *url;
+	char *body;               /* NUL-terminated */
+	size_t len, cap;
+	bool too_large, has_user;
+	tally_user user;
+	/* the response */
+	FILE *out;                /* open_memstream into obuf */
+	char *obuf;
+	size_t olen;
+	unsigned status;
+	const char *ctype;
+	const char *cache_control;
+	char etag[80];
+} server_req;
+
+/* ==== http.c ==== */
+
+/* server_run starts the server with "cfg", prints where it listens on
+ * standard output, and serves until SIGINT or SIGTERM. Returns 0, or 1
+ * after printing why it could not start. */
+int server_run(const server_config *cfg);
+
+/* server_error writes the error response {"error":{"code","where","message"}}
+ * with HTTP status "status". Returns 0 so handlers may `return
+ * server_error(...)`. */
+int server_error(server_req *q, unsigned status, const char *code, const char *where,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* server_tally_error maps a library error to its HTTP status (EINVAL 400,
+ * ENOTFOUND 404, ECONFLICT and EEXIST 409, EREJECTED 422, ELIMIT 413, else
+ * 500) and writes it. */
+int server_tally_error(server_req *q, const tally_error *err);
+unsigned server_status_of(int tally_status);
+
+/* server_header returns a request header's value or NULL. */
+const char *server_header(server_req *q, const char *name);
+
+/* server_query returns a query-string argument or NULL. */
+const char *server_query(server_req *q, const char *name);
+
+/* server_refresh brings the results cache up to date (recounting when the
+ * database changed); call with srv->lock held. Returns TALLY_OK or fills err. */
+int server_refresh(server *srv, tally_error *err);
+
+/* server_public_etag sets the ETag of the current generation and, when the
+ * request's If-None-Match carries it, the 304 status; returns true when the
+ * handler need not write a body. Call with srv->lock held after refresh. */
+bool server_public_etag(server_req *q);
+
+/* server_wrote notes a successful write: bumps the generation and audits it
+ * (who, method, path, status). */
+void server_wrote(server_req *q);
+
+/* ==== auth.c ==== */
+
+/* server_authenticate reads "Authorization: Bearer TOKEN". With no header it
+ * returns 0 and leaves q->has_user false; a malformed or unknown token is a
+ * 401 (H001) and returns -1 (the response is written). A known token is then
+ * rate-limited: -1 with 429 (H007) when over. */
+int server_authenticate(server_req *q);
+
+/* Role masks for server_require. */
+#define ROLE(r) (1u << (r))
+#define ROLES_ANY (ROLE(TALLY_ROLE_PRECINCT) | ROLE(TALLY_ROLE_CONSTITUENCY) | \
+                   ROLE(TALLY_ROLE_CEC) | ROLE(TALLY_ROLE_OBSERVER))
+
+/* server_require answers 401 (H001) without a user and 403 (H002) when the
+ * user's role is not in "roles"; returns -1 then, else 0. */
+int server_require(server_req *q, unsigned roles);
+
+/* server_may_station: may the user act on station "st" (precinct: its own;
+ * constituency: its stations; cec and observer: all)? server_may_constituency
+ * likewise for constituency "c". */
+bool server_may_station(const server_req *q, uint32_t st);
+bool server_may_constituency(const server_req *q, uint32_t c);
+
+/* server_scope_error writes the 403 (H003) for station or constituency "id". */
+int server_scope_error(server_req *q, const char *kind, const char *id);
+
+void server_buckets_release(server *srv);
+
+/* server_write_checks writes the failed relations of station "st"'s
+ * counted protocol in "r" as a JSON array of {"code","severity","text"}
+ * (routes_results.c). */
+void server_write_checks(FILE *f, const tally_election *e, const tally_results *r, uint32_t st);
+
+/* server_json_body parses the request body as a JSON object (jansson),
+ * answering 400 (P001 malformed, H008 not an object) and returning NULL
+ * when it is not one; the caller json_decref()s the result (a json_t *). */
+void *server_json_body(server_req *q);
+
+/* ==== routes ==== */
+typedef int (*server_handler)(server_req *q, const char *arg);
+
+int routes_definition(server_req *q, const char *arg);
+int routes_results(server_req *q, const char *arg);
+int routes_results_constituency(server_req *q, const char *arg);
+int routes_results_station(server_req *q, const char *arg);
+int routes_progress(server_req *q, const char *arg);
+int routes_turnout_get(server_req *q, const char *arg);
+int routes_turnout_post(server_req *q, const char *arg);
+int routes_protocols_post(server_req *q, const char *arg);
+int routes_entries_get(server_req *q, const char *arg);
+int routes_conflicts_get(server_req *q, const char *arg);
+int routes_warnings_get(server_req *q, const char *arg);
+int routes_resolve_post(server_req *q, const char *arg);
+int routes_annul_station(server_req *q, const char *arg);
+int routes_annul_constituency(server_req *q, const char *arg);
+int routes_publish_post(server_req *q, const char *arg);
+int routes_me(server_req *q, const char *arg);
+
+#endif

@@ -20,7 +20,7 @@ PCDIR   ?= $(LIBDIR)/pkgconfig
 VERSION := 0.1.0
 SOVER   := 0
 
-PKGS    := sqlite3 jansson libsodium
+PKGS    := sqlite3 jansson libsodium libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -38,8 +38,9 @@ CORE_SRC  := $(sort $(wildcard src/core/*.c src/core/*/*.c))
 STORE_SRC := $(sort $(wildcard src/store/*.c))
 REND_SRC  := $(sort $(wildcard src/render/*.c))
 CLI_SRC   := $(sort $(wildcard src/cli/*.c))
+SERVER_SRC := $(sort $(wildcard src/server/*.c))
 LIB_SRC   := $(CORE_SRC)
-APP_SRC   := $(STORE_SRC) $(REND_SRC) $(CLI_SRC)
+APP_SRC   := $(STORE_SRC) $(REND_SRC) $(SERVER_SRC) $(CLI_SRC)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 HDRS      := $(wildcard include/tally/*.h src/*.h src/*/*.h src/core/*/*.h)
 
@@ -49,8 +50,8 @@ TEST_LIB_OBJ := $(LIB_SRC:%.c=build/test/%.o)
 TEST_APP_OBJ := $(filter-out build/test/src/cli/main.o,$(APP_SRC:%.c=build/test/%.o))
 UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=build/test/unit/%)
 
-.PHONY: all check unit cases demo bench bench-quick bench-seats bench-forensics install uninstall clean deps-check fuzz \
-        fuzz-replay error-codes
+.PHONY: all check unit cases demo bench bench-quick bench-seats bench-forensics bench-detection install uninstall clean deps-check fuzz \
+        fuzz-replay error-codes browser-test
 
 all: build/tally build/libtally.a build/libtally.so.$(SOVER) build/tally.pc
 
@@ -158,6 +159,12 @@ bench-forensics: build/libtally.a
 	./build/bench_forensics
 	/usr/bin/python3 bench/peers/integer_test.py
 
+# detection power and false alarms of the forensic battery on simulated elections
+# (bench/README.md, "Forensics: detection power"); DETECTION_ARGS=--quick for CI
+bench-detection: build/libtally.a
+	$(CC) $(REL_CFLAGS) -o build/bench_detection bench/bench_detection.c build/libtally.a $(PKG_LIBS) -lm
+	./build/bench_detection $(DETECTION_ARGS)
+
 # the transparency log: 1,000,000 appends, proofs, root verification (bench/README.md)
 .PHONY: bench-ledger
 bench-ledger: build/libtally.a
@@ -183,3 +190,10 @@ uninstall:
 
 clean:
 	rm -rf build
+
+# ---- the dashboard in a real browser ----
+# headless Chromium (scripts/install-deps.sh --browser) on a simulated election
+# night; screenshots go to docs/img/dashboard-*.png. run-all.sh runs it too
+# when chromium is installed.
+browser-test: build/tally
+	@tests/browser/dashboard-test.sh

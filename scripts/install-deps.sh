@@ -4,19 +4,22 @@
 #
 #   scripts/install-deps.sh          build + test dependencies
 #   scripts/install-deps.sh --bench  also the peers the benchmarks compare with
+#   scripts/install-deps.sh --browser  also chromium, for make browser-test
 #
 # It is idempotent: packages already present are left alone.
 set -eu
 
-BUILD="build-essential pkg-config libsqlite3-dev libjansson-dev libsodium-dev libcmocka-dev unzip"
+BUILD="build-essential pkg-config libsqlite3-dev libjansson-dev libsodium-dev libcmocka-dev libmicrohttpd-dev curl unzip"
 BENCH="python3-pandas python3-numpy sqlite3"
+BROWSER="chromium"
 
 pkgs="$BUILD"
 for arg in "$@"; do
 	case "$arg" in
 	--bench) pkgs="$pkgs $BENCH" ;;
+	--browser) pkgs="$pkgs $BROWSER" ;;
 	-h|--help)
-		sed -n '2,8p' "$0"; exit 0 ;;
+		sed -n '2,9p' "$0"; exit 0 ;;
 	*) echo "install-deps.sh: unknown option '$arg'" >&2; exit 2 ;;
 	esac
 done

@@ -1,7 +1,8 @@
 #!/bin/sh
 # run-all.sh: the whole test suite, as `make check` runs it once everything
 # is built: the cmocka unit suites, the command-line cases, the replay of
-# every fuzzing corpus, and the error-code coverage check. Each part prints
+# every fuzzing corpus, the HTTP API of `tally serve`, the dashboard in
+# headless Chromium (when installed), and the error-code coverage check. Each part prints
 # its own report; the last line totals them as "N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -41,6 +42,11 @@ replay() {
 	echo "$p passed, $f failed"
 }
 part replay
+part env TALLY=build/test/tally tests/server/api-test.sh
+# the dashboard in headless Chromium (make browser-test), when chromium is installed
+if command -v chromium >/dev/null 2>&1 && [ -x build/tally ]; then
+	part env TALLY=build/tally DASHBOARD_IMG=build/test/img tests/browser/dashboard-test.sh
+fi
 part tests/check-error-codes.sh
 part tests/install-test.sh
 

@@ -65,5 +65,20 @@ int cmd_presets(int argc, char **argv);
 int cmd_seats(int argc, char **argv);
 int cmd_forensics(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_publish(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+
+/* Transparency-log helpers (cmd_keys.c, cmd_log.c): read a key file, printing
+ * why on failure (EXIT_USER); sign and store a checkpoint of the log ("*note"
+ * freed with tally_free); write the receipt of log entry "entry" to "out". */
+int cli_read_signer(const char *path, tally_note_signer *out);
+int cli_read_verifier(const char *path, tally_note_verifier *out);
+int cli_log_checkpoint(tally_store *s, const char *keyfile, char **note, size_t *len,
+                       uint64_t *size);
+int cli_log_receipt(tally_store *s, uint64_t entry, const char *key, const char *out);
 
 #endif

@@ -22,6 +22,12 @@ static const cli_command commands[] = {
 	{"presets", cmd_presets, "list protocol templates and import presets"},
 	{"seats", cmd_seats, "allocate seats from a table of votes (every divisor and quota method)"},
 	{"forensics", cmd_forensics, "statistical tests for manufactured results"},
+	{"publish", cmd_publish, "log a results statement: the totals at every level"},
+	{"keys", cmd_keys, "make Ed25519 keys; register a commission's key for its station"},
+	{"log", cmd_log, "the transparency log: checkpoints, proofs, receipts, dump"},
+	{"verify", cmd_verify, "check a log dump offline: signatures, roots, protocols, totals"},
+	{"serve", cmd_serve, "run the election-night HTTP server: API and dashboard"},
+	{"user", cmd_user, "add, list or revoke users of the HTTP API (tokens, roles)"},
 };
 
 static void usage(FILE *f)

@@ -82,6 +82,7 @@ int main(int argc, char **argv)
 	tally_fx_options o;
 	tally_fx_options_init(&o);
 	o.resamples = (uint32_t)resamples;
+	o.threads = getenv("FX_THREADS") ? (uint32_t)atoi(getenv("FX_THREADS")) : 2;
 	if (tally_fx_run(in, &o, &r, &err)) {
 		fprintf(stderr, "bench_forensics: %s %s\n", err.code, err.msg);
 		return 1;

@@ -4,10 +4,10 @@
  * (a) 1,000 districts x 50 parties x 1,000 seats each, by D'Hondt,
  * Sainte-Lague, Huntington-Hill and Hare, with thresholds; (b) the German
  * Bundestag 2021 under BWahlG section 6 (2020) from
- * ../shared/data/seats/de-2021/kerg2021.csv, when present. Prints the best
+ * ../shared/data/seats/de-2021/kerg2021.csv (read by tally_kerg_parse), when
+ * present. Prints the best
  * of five runs in milliseconds.
  */
-#include "tally/csv.h"
 #include "tally/seats.h"
 
 #include <stdio.h>
@@ -127,80 +127,29 @@ static void bench_germany(const char *dir)
 		printf("%-40s skipped (no %s)\n", "Bundestag 2021", path);
 		return;
 	}
-	static const char *const land[16] = {"SH", "MV", "HH", "NI", "HB", "BB", "ST", "BE",
-	                                     "NW", "SN", "HE", "TH", "RP", "BY", "BW", "SL"};
-	static const int kerg_nr[16] = {1, 13, 2, 3, 4, 12, 15, 11, 5, 14, 6, 16, 7, 9, 8, 10};
-	static const uint64_t pop[16] = {2659792, 1532412, 1537766,  7207587, 548941,  2397701,
-	                                 2056177, 2942960, 15415642, 3826905, 5222158, 1996822,
-	                                 3610865, 11328866, 9313413, 865191};
-	int landpos[17];
-	for (int l = 0; l < 16; l++)
-		landpos[kerg_nr[l]] = l;
+	/* German population by Land, 31 May 2021 (../shared/data/seats/README.md),
+	 * by Land number 1-16 as the kerg file numbers them */
+	static const uint64_t pop_by_nr[17] = {0,       2659792, 1537766, 7207587,  548941, 15415642,
+	                                       5222158, 3610865, 9313413, 11328866, 865191, 2942960,
+	                                       2397701, 1532412, 3826905, 2056177,  1996822};
 	double t0 = now_ms();
-	tally_csv c;
-	tally_csv_init(&c, buf, len, ';', path);
-	uint32_t np = 0;
-	char **names = NULL;
-	uint64_t *votes = NULL, valid = 0;
-	uint32_t *wins = NULL;
-	bool *exempt = NULL;
-	while (tally_csv_next(&c, NULL) == 1) {
-		const tally_csv_field *f = c.fields;
-		if (c.record == 3) {
-			for (size_t i = 19; i + 3 < c.n_fields; i += 4)
-				np++;
-			names = calloc(np, sizeof *names);
-			votes = calloc((size_t)np * 16, sizeof *votes);
-			wins = calloc((size_t)np * 16, sizeof *wins);
-			exempt = calloc(np, sizeof *exempt);
-			for (uint32_t p = 0; p < np; p++) {
-				names[p] = strndup(f[19 + 4 * p].s, f[19 + 4 * p].len);
-				exempt[p] = strcmp(names[p], "Südschleswigscher Wählerverband") == 0;
-			}
-			continue;
-		}
-		uint64_t nr = 0, parent = 0;
-		if (c.record < 6 || c.n_fields < 19 + 4 * (size_t)np || tally_csv_u64(&f[0], 1000, &nr))
-			continue;
-		if (tally_csv_u64(&f[2], 1000, &parent)) {
-			tally_csv_u64(&f[17], UINT64_MAX, &valid);
-			continue;
-		}
-		uint32_t best = 0;
-		uint64_t bv = 0;
-		for (uint32_t p = 0; p < np; p++) {
-			uint64_t x = 0;
-			size_t col = 19 + 4 * p + (parent == 99 ? 2 : 0);
-			if (f[col].len)
-				tally_csv_u64(&f[col], UINT64_MAX, &x);
-			if (parent == 99)
-				votes[(size_t)p * 16 + landpos[nr]] = x;
-			else if (x > bv) {
-				bv = x;
-				best = p;
-			}
-		}
-		if (parent != 99)
-			wins[(size_t)best * 16 + landpos[parent]]++;
+	tally_kerg *k = NULL;
+	tally_error err = TALLY_ERROR_INIT;
+	if (tally_kerg_parse(buf, len, path, &k, &err)) {
+		fprintf(stderr, "%s: %s [%s]\n", err.where, err.msg, err.code);
+		exit(1);
 	}
-	tally_csv_release(&c);
 	double t_read = now_ms() - t0;
+	uint64_t *pop = calloc(k->n_lands, sizeof *pop);
+	bool *exempt = calloc(k->n_parties, sizeof *exempt);
+	for (uint32_t l = 0; l < k->n_lands; l++)
+		pop[l] = k->land_nr[l] <= 16 ? pop_by_nr[k->land_nr[l]] : 0;
+	for (uint32_t p = 0; p < k->n_parties; p++)
+		exempt[p] = strcmp(k->party_ids[p], "Südschleswigscher Wählerverband") == 0;
 	tally_bundestag_input in;
-	memset(&in, 0, sizeof in);
-	in.n_lands = 16;
-	in.n_parties = np;
-	in.land_ids = land;
+	tally_kerg_bundestag_input(k, &in);
 	in.population = pop;
-	in.party_ids = (const char *const *)names;
 	in.exempt = exempt;
-	in.votes = votes;
-	in.wins = wins;
-	in.valid = valid;
-	in.house = 598;
-	in.threshold = (tally_ratio){5, 100};
-	in.wins_qualify = 3;
-	in.uncompensated = 3;
-	in.rule.method = TALLY_SEATS_SAINTE_LAGUE;
 	in.rule.tie[0] = TALLY_SEATS_TIE_LOT;
 	in.rule.n_tie = 1;
 	double best = 1e18;
@@ -220,12 +169,9 @@ static void bench_germany(const char *dir)
 	}
 	printf("%-40s %-16s %8.2f ms  (%u seats; reading kerg2021.csv %.1f ms)\n",
 	       "Bundestag 2021, BWahlG section 6 (2020)", "sainte-lague", best, total, t_read);
-	for (uint32_t p = 0; p < np; p++)
-		free(names[p]);
-	free(names);
-	free(votes);
-	free(wins);
+	free(pop);
 	free(exempt);
+	tally_kerg_free(k);
 	free(buf);
 }
 

@@ -104,6 +104,10 @@ typedef struct tally_fx_options {
 	int32_t shpilkin_peak;  /* -1: find the peak; else the turnout bin k (k % < t <= k+1 %) */
 	uint32_t min_2bl;       /* smallest count in the second-digit test; default 10 */
 	uint32_t min_last;      /* smallest count in the last-digit tests; default 100 */
+	uint32_t threads;       /* 2 or more: Klimek's model runs on a second thread beside the
+	                         * other tests (each test has its own random stream, so the
+	                         * report is the same); default 1. With 2 or more the allocator
+	                         * hook must be thread-safe. */
 } tally_fx_options;
 
 /* tally_fx_options_init sets the defaults above. */

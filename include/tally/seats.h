@@ -306,6 +306,73 @@ TALLY_API int tally_seats_bundestag2020(const tally_bundestag_input *in,
                                         tally_bundestag_result **out, tally_error *err);
 TALLY_API void tally_bundestag_result_free(tally_bundestag_result *r);
 
+/* ==== The Bundeswahlleiterin's result file "kerg" (kerg.c) ==== */
+
+/* The official final result in the layout of btw21_kerg.csv (also
+ * btw17_kerg.csv): ';'-separated UTF-8 with an optional BOM; title and
+ * status lines; three heading rows (area columns "Nr", "Gebiet", "gehoert
+ * zu", then groups of four columns: first votes final and previous term,
+ * second votes final and previous term, named in the first heading row;
+ * "Gueltige Stimmen" and one group per party); then one row per area. The
+ * federal row has no "gehoert zu" (its number 99 is also constituency 99's),
+ * a Land row belongs to 99, a constituency to its Land. The group "Uebrige"
+ * (other first-vote candidates) is no party. */
+typedef struct tally_kerg {
+	char *title, *status;           /* the first two lines' first fields */
+	uint32_t n_lands, n_parties, n_constituencies;
+	char **land_ids;                /* per Land, in file order: the two-letter code of Land
+	                                 * numbers 1-16 (SH HH NI HB NW HE RP BW BY SL BE BB MV
+	                                 * SN ST TH), else its number */
+	char **land_names;              /* as in the file ("Schleswig-Holstein") */
+	uint32_t *land_nr;              /* as in the file (1 for "01") */
+	char **party_ids;               /* the party names of the headings, in file order */
+	uint64_t *votes;                /* second votes [party * n_lands + land] */
+	uint32_t *wins;                 /* constituency wins [party * n_lands + land] */
+	uint64_t valid;                 /* valid second votes, federal row */
+	uint64_t *land_valid;           /* valid second votes per Land */
+	char **cons_names;              /* per constituency, in file order */
+	uint32_t *cons_nr;
+	uint32_t *cons_land;            /* index of its Land */
+	uint32_t *cons_winner;          /* party with the most first votes */
+	uint64_t *cons_votes;           /* its first votes */
+	uint64_t *cons_valid;           /* valid first votes */
+} tally_kerg;
+
+/* tally_kerg_parse reads a kerg file; "file" names it in errors. "*out" is
+ * the caller's, freed with tally_kerg_free. Errors: TALLY_EINVAL with E029
+ * (not the kerg layout: no heading rows "Nr;Gebiet;gehoert zu", no group
+ * "Gueltige Stimmen" or no party with final first and second votes), E030
+ * (a row with another number of fields than the headings, a number that is
+ * not a whole number up to 10^12, a bad area number or "gehoert zu"), E031
+ * (the areas do not fit: no federal row or two, no Land, a Land twice, a
+ * constituency of a Land without a Land row, a constituency without a
+ * single winner (a tie, no first votes, or "Uebrige" ahead: an independent
+ * is not supported), a Land's second votes above its valid votes, the
+ * Laender's second votes of a party not adding up to the federal row), or
+ * the CSV reader's C0xx codes; TALLY_ENOMEM. */
+TALLY_API int tally_kerg_parse(const char *buf, size_t len, const char *file, tally_kerg **out,
+                               tally_error *err);
+TALLY_API void tally_kerg_free(tally_kerg *k);
+
+/* tally_kerg_bundestag_input fills "in" from "k" (which must outlive it):
+ * Laender (land_ids), parties, second votes, constituency wins and valid
+ * second votes, and the parameters of the 2020 law: house 598, threshold
+ * 5/100, 3 wins, 3 uncompensated overhang seats, Sainte-Lague/Schepers with
+ * no tie policy. population and exempt are NULL: the caller's. */
+TALLY_API void tally_kerg_bundestag_input(const tally_kerg *k, tally_bundestag_input *in);
+
+/* tally_seats_population_parse reads CSV "land,population" (header line
+ * required; ',' or ';'; optional BOM) into population[n_lands]. A row's land
+ * is matched against ids, then names (NULL: none), then numbers (NULL:
+ * none; "1" or "01"). Every Land exactly once. Errors: TALLY_EINVAL with
+ * E032 (a bad header, an unknown Land, a Land twice or missing, a
+ * population not a whole number from 1 to 10^12, a row without two fields),
+ * the CSV reader's C0xx codes. */
+TALLY_API int tally_seats_population_parse(const char *buf, size_t len, const char *file,
+                                           uint32_t n_lands, const char *const *ids,
+                                           const char *const *names, const uint32_t *numbers,
+                                           uint64_t *population, tally_error *err);
+
 
 /* ==== Single-member and block vote, two-round (single.c) ==== */
 

@@ -414,6 +414,7 @@ int cmd_forensics(int argc, char **argv)
 	           *outdir = NULL;
 	tally_fx_options o;
 	tally_fx_options_init(&o);
+	o.threads = 2; /* Klimek's model beside the other tests (the same report) */
 	tally_fx_defs defs = {0};
 	uint64_t v = 0;
 	int c;

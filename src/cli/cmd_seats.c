@@ -6,7 +6,8 @@
  * excluded, per district the divisor and its range or the quota and the
  * remainders, every tie and the policy that settled it, and the totals.
  * --system picks another electoral system, run and printed by
- * seats_systems.c. It needs no database. The rules are in
+ * seats_systems.c (the Bundestag 2020 procedure also from the
+ * Bundeswahlleiterin's kerg file, --kerg). It needs no database. The rules are in
  * docs/methods-seats.md.
  */
 #include "cli/seats_cli.h"
@@ -20,6 +21,7 @@
 static void help(void)
 {
 	printf("usage: tally seats [options] TABLE\n"
+	       "       tally seats --system bundestag2020 --kerg FILE --population FILE [options]\n"
 	       "\n"
 	       "Allocate the seats of a votes table (CSV 'district,seats[,valid][,registered]\n"
 	       "[,region],PARTY...' with optional @kind, @exempt, @wins, @districts_won rows,\n"
@@ -43,6 +45,12 @@ static void help(void)
 	       "                             parties of second votes, --constituencies the\n"
 	       "                             first votes; default method sainte-lague,\n"
 	       "                             threshold 5, --wins 3, --house 630\n"
+	       "      bundestag2020          BWahlG section 6 as amended in 2020, every step:\n"
+	       "                             --kerg FILE (the Bundeswahlleiterin's kerg file,\n"
+	       "                             no TABLE) or TABLE with --constituencies as for\n"
+	       "                             bundestag2023; --population FILE required;\n"
+	       "                             default method sainte-lague, threshold 5,\n"
+	       "                             --wins 3, --house 598, --uncompensated 3\n"
 	       "  --method NAME          the rule (default dhondt), one of:\n");
 	for (int m = 0; m < TALLY_SEATS_N_METHODS; m++)
 		printf("      %-22s %s\n", tally_seats_method_name((tally_seats_method)m),
@@ -73,7 +81,17 @@ static void help(void)
 	       "                         ('region' column = the Land's row in TABLE, 'valid' =\n"
 	       "                         valid first votes; a column that is no party of TABLE\n"
 	       "                         is an independent candidate)\n"
-	       "  --house N              bundestag2023: the seats (default 630)\n"
+	       "  --house N              bundestag2023: the seats (default 630); bundestag2020:\n"
+	       "                         the seats before overhang and leveling (default 598)\n"
+	       "  --kerg FILE            bundestag2020: the official result file in the layout\n"
+	       "                         of btw21_kerg.csv (Laender, constituencies, parties)\n"
+	       "  --population FILE      bundestag2020: CSV 'land,population', the German\n"
+	       "                         population per Land (a Land by its two-letter code,\n"
+	       "                         its name or number in the kerg file, or TABLE's row id)\n"
+	       "  --exempt PARTY         bundestag2020: PARTY (its name in the input) is a\n"
+	       "                         national minority, exempt from the threshold (repeat)\n"
+	       "  --uncompensated N      bundestag2020: overhang seats left uncompensated\n"
+	       "                         (default 3)\n"
 	       "  --format text|json     output (default text)\n"
 	       "\n"
 	       "exit status: 0 allocated, 1 bad table or a tie left unsettled or failed,\n"
@@ -363,6 +381,10 @@ int cmd_seats(int argc, char **argv)
 	                                     {"leveling-seats", required_argument, NULL, 'L'},
 	                                     {"constituencies", required_argument, NULL, 'C'},
 	                                     {"house", required_argument, NULL, 'H'},
+	                                     {"kerg", required_argument, NULL, 'K'},
+	                                     {"population", required_argument, NULL, 'P'},
+	                                     {"exempt", required_argument, NULL, 'E'},
+	                                     {"uncompensated", required_argument, NULL, 'u'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	tally_seats_config cfg;
@@ -373,7 +395,11 @@ int cmd_seats(int argc, char **argv)
 	const char *format = "text", *system = "list";
 	bool method_set = false, threshold_set = false, wins_set = false;
 	const char *cons_file = NULL;
-	uint64_t house = 630;
+	uint64_t house = 630, uncompensated = 3;
+	bool house_set = false, uncomp_set = false;
+	const char *kerg_file = NULL, *pop_file = NULL;
+	const char *exempt[MAX_KINDS];
+	uint32_t n_exempt = 0;
 	tally_two_round_rule tr = {{1, 2}, true, false, {0, 0}, {0, 0}};
 	uint64_t leveling = 1;
 	int c;
@@ -479,6 +505,19 @@ int cmd_seats(int argc, char **argv)
 			if (!parse_u64(optarg, TALLY_SEATS_MAX_SEATS, &house) || house == 0)
 				return cli_usage("seats", "--house is a number of seats from 1 to %u",
 				                 TALLY_SEATS_MAX_SEATS);
+			house_set = true;
+			break;
+		case 'K': kerg_file = optarg; break;
+		case 'P': pop_file = optarg; break;
+		case 'E':
+			if (n_exempt == MAX_KINDS)
+				return cli_usage("seats", "at most %d --exempt parties", MAX_KINDS);
+			exempt[n_exempt++] = optarg;
+			break;
+		case 'u':
+			if (!parse_u64(optarg, 1000, &uncompensated))
+				return cli_usage("seats", "--uncompensated is a number of seats from 0 to 1000");
+			uncomp_set = true;
 			break;
 		case 'L':
 			if (!parse_u64(optarg, 1000, &leveling))
@@ -490,25 +529,37 @@ int cmd_seats(int argc, char **argv)
 	}
 	if (strcmp(format, "text") && strcmp(format, "json"))
 		return cli_usage("seats", "--format is text or json");
-	if (optind + 1 != argc)
-		return cli_usage("seats", "give one TABLE file");
 	static const char *const systems[] = {"list", "plurality", "two-round", "parallel", "mmp",
-	                                      "leveling", "bundestag2023"};
+	                                      "leveling", "bundestag2023", "bundestag2020"};
 	size_t sys = 0;
 	while (sys < sizeof systems / sizeof systems[0] && strcmp(systems[sys], system))
 		sys++;
 	if (sys == sizeof systems / sizeof systems[0])
 		return cli_usage("seats", "unknown system '%s': use list, plurality, two-round, "
-		                          "parallel, mmp, leveling or bundestag2023", system);
-	if ((sys == 6) != (cons_file != NULL))
-		return cli_usage("seats", "--constituencies FILE goes with --system bundestag2023, "
-		                          "and only with it");
-	if (!method_set && sys == 6)
+		                          "parallel, mmp, leveling, bundestag2023 or bundestag2020",
+		                 system);
+	if (sys != 7 && (kerg_file || pop_file || n_exempt || uncomp_set))
+		return cli_usage("seats", "--kerg, --population, --exempt and --uncompensated go with "
+		                          "--system bundestag2020");
+	if (sys == 7 && !pop_file)
+		return cli_usage("seats", "--system bundestag2020 needs --population FILE "
+		                          "('land,population')");
+	if (sys == 7 && kerg_file && (cons_file || optind != argc))
+		return cli_usage("seats", "--kerg FILE is the whole input: no TABLE and no "
+		                          "--constituencies");
+	if (!(sys == 7 && kerg_file) && optind + 1 != argc)
+		return cli_usage("seats", "give one TABLE file");
+	if ((sys == 6 || (sys == 7 && !kerg_file)) != (cons_file != NULL))
+		return cli_usage("seats", "--constituencies FILE goes with --system bundestag2023 "
+		                          "(or bundestag2020 without --kerg), and only with it");
+	if (!method_set && (sys == 6 || sys == 7))
 		cfg.rule.method = TALLY_SEATS_SAINTE_LAGUE;
-	if (!threshold_set && sys == 6)
+	if (!threshold_set && (sys == 6 || sys == 7))
 		cfg.threshold = (tally_ratio){5, 100};
-	if (!wins_set && sys == 6)
+	if (!wins_set && (sys == 6 || sys == 7))
 		cfg.wins_qualify = 3;
+	if (!house_set && sys == 7)
+		house = 598;
 	if (!method_set && sys == 4)
 		cfg.rule.method = TALLY_SEATS_SAINTE_LAGUE;
 	if (!method_set && sys == 5)
@@ -518,6 +569,11 @@ int cmd_seats(int argc, char **argv)
 	if (cfg.rule.method != TALLY_SEATS_MODIFIED_SL && cfg.rule.first.den)
 		return cli_usage("seats", "--first belongs to --method modified-sainte-lague");
 	cfg.by_kind = kinds;
+	bool json = strcmp(format, "json") == 0;
+	seats_bt2020_opts bt = {&cfg, (uint32_t)house, (uint32_t)uncompensated, pop_file, exempt,
+	                        n_exempt, json};
+	if (sys == 7 && kerg_file)
+		return seats_run_bundestag2020_kerg(kerg_file, &bt);
 	size_t len = 0;
 	char *buf = cli_read(argv[optind], TALLY_MAX_INPUT_BYTES, &len);
 	if (!buf)
@@ -526,7 +582,6 @@ int cmd_seats(int argc, char **argv)
 	tally_seats_table *t = NULL;
 	tally_seats_result *r = NULL;
 	int rc = EXIT_OK;
-	bool json = strcmp(format, "json") == 0;
 	uint32_t *total = NULL;
 	if (tally_seats_table_parse(buf, len, argv[optind], &t, &err)) {
 		cli_error(&err);
@@ -538,7 +593,8 @@ int cmd_seats(int argc, char **argv)
 	case 2: rc = seats_run_two_round(t, &cfg.rule, &tr, json); goto out;
 	case 4: rc = seats_run_mmp(t, &cfg, json); goto out;
 	case 5: rc = seats_run_leveling(t, &cfg, (uint32_t)leveling, json); goto out;
-	case 6: {
+	case 6:
+	case 7: {
 		size_t clen = 0;
 		char *cbuf = cli_read(cons_file, TALLY_MAX_INPUT_BYTES, &clen);
 		tally_seats_table *ct = NULL;
@@ -550,7 +606,8 @@ int cmd_seats(int argc, char **argv)
 			cli_error(&err);
 			rc = EXIT_USER;
 		} else {
-			rc = seats_run_bundestag2023(t, ct, &cfg, (uint32_t)house, json);
+			rc = sys == 6 ? seats_run_bundestag2023(t, ct, &cfg, (uint32_t)house, json)
+			              : seats_run_bundestag2020_table(t, ct, &bt);
 		}
 		tally_seats_table_free(ct);
 		free(cbuf);

@@ -30,4 +30,23 @@ int seats_run_leveling(const tally_seats_table *t, const tally_seats_config *c,
 int seats_run_bundestag2023(const tally_seats_table *lands, const tally_seats_table *cons,
                             const tally_seats_config *c, uint32_t house, bool json);
 
+/* Bundestag 2020 (BWahlG section 6 as amended in 2020): the options */
+typedef struct seats_bt2020_opts {
+	const tally_seats_config *c;   /* rule, threshold, wins_qualify, national_denominator */
+	uint32_t house;                /* 598 */
+	uint32_t uncompensated;        /* 3 */
+	const char *population;        /* the file "land,population" */
+	const char *const *exempt;     /* party ids exempt from the threshold (besides @exempt) */
+	uint32_t n_exempt;
+	bool json;
+} seats_bt2020_opts;
+
+/* from the Bundeswahlleiterin's kerg file (Land ids in the population file:
+ * code, name or number) */
+int seats_run_bundestag2020_kerg(const char *kerg_file, const seats_bt2020_opts *o);
+/* from a Laender table and a constituencies table as for bundestag2023 (Land
+ * ids in the population file: the table's district ids) */
+int seats_run_bundestag2020_table(const tally_seats_table *lands, const tally_seats_table *cons,
+                                  const seats_bt2020_opts *o);
+
 #endif

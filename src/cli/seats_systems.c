@@ -727,3 +727,511 @@ out:
 	free(wname);
 	return rc;
 }
+
+/* ==== Bundestag, BWahlG section 6 as amended in 2020 ==== */
+
+/* "(above, at most]" of a divisor apportionment of "v" */
+static void range_fmt(const tally_seats_rule *rule, const uint64_t *v, const tally_apportionment *a,
+                      char lo[48], char hi[48])
+{
+	if (a->has_lower)
+		tally_seats_quotient_fmt(rule, v[a->lower_party], a->lower_seat, lo);
+	else
+		strcpy(lo, "0");
+	if (a->has_upper)
+		tally_seats_quotient_fmt(rule, v[a->upper_party], a->upper_seat, hi);
+	else
+		strcpy(hi, "inf");
+}
+
+static void ties_ids(const tally_apportionment *a, const char *const *ids, bool json)
+{
+	for (uint32_t i = 0; i < a->n_ties; i++) {
+		const tally_seats_tie_record *t = &a->ties[i];
+		if (json) {
+			printf("%s{\"seats\":%u,\"removal\":%s,\"settled_by\":", i ? "," : "", t->seats,
+			       t->removal ? "true" : "false");
+			if (t->settled_by < 0)
+				printf("null");
+			else
+				seats_json_str(tally_seats_tie_name((tally_seats_tie)t->settled_by));
+			printf(",\"tied\":[");
+			for (uint32_t j = 0; j < t->n_tied; j++) {
+				printf("%s", j ? "," : "");
+				seats_json_str(ids[t->tied[j]]);
+			}
+			printf("],\"winners\":[");
+			for (uint32_t j = 0; j < t->n_winners; j++) {
+				printf("%s", j ? "," : "");
+				seats_json_str(ids[t->winners[j]]);
+			}
+			printf("]}");
+			continue;
+		}
+		printf("    tie for %u seat%s between", t->seats, t->seats == 1 ? "" : "s");
+		for (uint32_t j = 0; j < t->n_tied; j++)
+			printf("%s %s", j ? "," : "", ids[t->tied[j]]);
+		if (t->settled_by < 0)
+			printf(": drawing of lots required\n");
+		else if (t->settled_by == TALLY_SEATS_TIE_FAIL)
+			printf(": the allocation fails (tie policy 'fail')\n");
+		else {
+			printf(": settled by '%s' for", tally_seats_tie_name((tally_seats_tie)t->settled_by));
+			for (uint32_t j = 0; j < t->n_winners; j++)
+				printf("%s %s", j ? "," : "", ids[t->winners[j]]);
+			printf("\n");
+		}
+	}
+}
+
+static bool done(const tally_apportionment *a)
+{
+	return a->alloc && a->state == TALLY_SEATS_DONE;
+}
+
+static void json_divisor(const char *key, const tally_seats_rule *rule, const uint64_t *v,
+                         const tally_apportionment *a)
+{
+	char lo[48], hi[48];
+	range_fmt(rule, v, a, lo, hi);
+	printf("\"%s\":{\"seats\":%u,\"state\":\"%s\"", key, a->seats, tally_seats_state_name(a->state));
+	if (a->has_divisor)
+		printf(",\"divisor\":[%llu,%llu]", (unsigned long long)a->divisor.num,
+		       (unsigned long long)a->divisor.den);
+	printf(",\"divisor_above\":\"%s\",\"divisor_at_most\":\"%s\"}", lo, hi);
+}
+
+static int print_bundestag2020(const tally_bundestag_input *in, const tally_bundestag_result *r,
+                               const char *const *land_names, const char *source, bool json)
+{
+	uint32_t L = in->n_lands, P = in->n_parties;
+	const tally_seats_rule *ru = &in->rule;
+	const char *const *lids = in->land_ids, *const *pids = in->party_ids;
+	char a[48], b[48], lo[48], hi[48], c1[32], c2[32];
+	bool ok1 = done(&r->ober1), ok2 = ok1, ok3, ok4;
+	uint64_t *col = calloc(L > P ? L : P, sizeof *col);
+	if (!col) {
+		cli_errorf("out of memory");
+		return EXIT_USER;
+	}
+	for (uint32_t l = 0; ok2 && l < L; l++)
+		ok2 = done(&r->unter1[l]);
+	ok3 = ok2 && done(&r->ober2);
+	ok4 = ok3;
+	for (uint32_t p = 0; ok4 && p < P; p++)
+		ok4 = !r->qualified[p] || done(&r->unter2[p]);
+	if (json) {
+		printf("{\"system\":\"bundestag2020\",\"method\":\"%s\",\"house\":%u,\"valid\":%llu,"
+		       "\"threshold\":[%llu,%llu],\"wins_qualify\":%u,\"uncompensated_allowed\":%u,"
+		       "\"claims_total\":%u,\"size\":%u,\"total\":%u,\"lands\":[",
+		       tally_seats_method_name(ru->method), in->house, (unsigned long long)in->valid,
+		       (unsigned long long)in->threshold.num, (unsigned long long)in->threshold.den,
+		       in->wins_qualify, in->uncompensated, r->claims_total, r->size, r->total);
+		for (uint32_t l = 0; l < L; l++) {
+			printf("%s{\"id\":", l ? "," : "");
+			seats_json_str(lids[l]);
+			if (land_names) {
+				printf(",\"name\":");
+				seats_json_str(land_names[l]);
+			}
+			printf(",\"population\":%llu,\"seats\":%u", (unsigned long long)in->population[l],
+			       ok1 ? r->ober1.alloc[l] : 0);
+			if (ok1 && r->unter1[l].alloc) {
+				for (uint32_t p = 0; p < P; p++)
+					col[p] = in->votes[(size_t)p * L + l];
+				printf(",");
+				json_divisor("unter1", ru, col, &r->unter1[l]);
+				printf(",\"unter1_ties\":[");
+				ties_ids(&r->unter1[l], pids, true);
+				printf("]");
+			}
+			printf("}");
+		}
+		printf("],");
+		if (r->ober1.alloc) {
+			json_divisor("ober1", ru, in->population, &r->ober1);
+			printf(",\"ober1_ties\":[");
+			ties_ids(&r->ober1, lids, true);
+			printf("],");
+		}
+		if (r->ober2.alloc) {
+			json_divisor("ober2", ru, r->party_votes, &r->ober2);
+			printf(",\"ober2_ties\":[");
+			ties_ids(&r->ober2, pids, true);
+			printf("],");
+		}
+		printf("\"parties\":[");
+		for (uint32_t p = 0; p < P; p++) {
+			printf("%s{\"id\":", p ? "," : "");
+			seats_json_str(pids[p]);
+			printf(",\"votes\":%llu,\"wins\":%u,\"exempt\":%s,\"qualification\":\"%s\"",
+			       (unsigned long long)r->party_votes[p], r->party_wins[p],
+			       in->exempt && in->exempt[p] ? "true" : "false",
+			       tally_seats_qualification_name(r->qualification[p]));
+			if (r->qualified[p] && ok2) {
+				printf(",\"claim\":%u,\"overhang\":%u", r->claim[p], r->overhang[p]);
+				if (ok3)
+					printf(",\"ober2\":%u,\"uncompensated\":%u,\"seats\":%u",
+					       r->ober2.alloc[p], r->uncompensated[p], r->seats[p]);
+				if (ok3 && r->unter2[p].alloc) {
+					for (uint32_t l = 0; l < L; l++)
+						col[l] = in->votes[(size_t)p * L + l];
+					printf(",");
+					json_divisor("unter2", ru, col, &r->unter2[p]);
+					printf(",\"unter2_ties\":[");
+					ties_ids(&r->unter2[p], lids, true);
+					printf("]");
+				}
+				printf(",\"lists\":[");
+				for (uint32_t l = 0; l < L; l++) {
+					size_t x = (size_t)p * L + l;
+					printf("%s{\"land\":", l ? "," : "");
+					seats_json_str(lids[l]);
+					printf(",\"votes\":%llu,\"wins\":%u,\"contingent\":%u,\"minimum\":%u,"
+					       "\"seats\":%u}",
+					       (unsigned long long)in->votes[x], in->wins[x], r->contingent[x],
+					       r->minimum[x], ok4 ? r->list_seats[x] : 0);
+				}
+				printf("]");
+			}
+			printf("}");
+		}
+		printf("]");
+		free(col);
+		return finish_json(r->state);
+	}
+
+	printf("Bundestag, BWahlG section 6 as amended in 2020: %s\n", tally_seats_method_title(ru->method));
+	if (source)
+		printf("Source: %s\n", source);
+	ruleline(ru);
+	printf("\nStep 1, who takes part (section 6(3)): %s of %s valid second votes", 
+	       seats_pct(in->threshold, a), cli_commas(in->valid, c1));
+	if (in->wins_qualify)
+		printf(", or %u constituency wins", in->wins_qualify);
+	printf("; national minorities exempt\n");
+	printf("  %-45s %14s %9s %5s  %s\n", "party", "second votes", "share", "wins", "status");
+	for (uint32_t p = 0; p < P; p++)
+		printf("  %-45s %14s %9s %5u  %s\n", pids[p], cli_commas(r->party_votes[p], c1),
+		       seats_pct((tally_ratio){r->party_votes[p], in->valid}, a), r->party_wins[p],
+		       tally_seats_qualification_name(r->qualification[p]));
+
+	if (!r->ober1.alloc)
+		goto end;
+	range_fmt(ru, in->population, &r->ober1, lo, hi);
+	printf("\nStep 2, 1st Oberverteilung (section 6(2)): %u seats over the Laender by population",
+	       in->house);
+	if (r->ober1.has_divisor)
+		printf(", divisor %s", tally_ratio_fmt(r->ober1.divisor, a));
+	printf(", divisor range (%s, %s]\n", lo, hi);
+	printf("  %-4s %-24s %14s %6s\n", "Land", "", "population", "seats");
+	for (uint32_t l = 0; l < L; l++)
+		printf("  %-4s %-24s %14s %6u\n", lids[l], land_names ? land_names[l] : "",
+		       cli_commas(in->population[l], c1), r->ober1.alloc[l]);
+	ties_ids(&r->ober1, lids, false);
+	if (!ok1)
+		goto end;
+
+	printf("\nStep 3, 1st Unterverteilung (Sitzkontingente), and step 4, the minimum of each "
+	       "Land list (section 6(4): the higher of its wins and the mean of wins and contingent "
+	       "rounded up):\n");
+	for (uint32_t l = 0; l < L; l++) {
+		const tally_apportionment *u = &r->unter1[l];
+		if (!u->alloc)
+			break;
+		for (uint32_t p = 0; p < P; p++)
+			col[p] = in->votes[(size_t)p * L + l];
+		range_fmt(ru, col, u, lo, hi);
+		printf("  %s %s: %u seats", lids[l], land_names ? land_names[l] : "", r->ober1.alloc[l]);
+		if (u->has_divisor)
+			printf(", divisor %s", tally_ratio_fmt(u->divisor, a));
+		printf(", divisor range (%s, %s]%s%s\n", lo, hi, u->state == TALLY_SEATS_DONE ? "" : " -- ",
+		       u->state == TALLY_SEATS_DONE ? "" : tally_seats_state_name(u->state));
+		printf("    %-43s %14s %10s %5s %8s\n", "party", "second votes", "contingent", "wins",
+		       "minimum");
+		for (uint32_t p = 0; p < P; p++) {
+			size_t x = (size_t)p * L + l;
+			if (!r->qualified[p] || (in->votes[x] == 0 && in->wins[x] == 0))
+				continue;
+			printf("    %-43s %14s %10u %5u %8u\n", pids[p], cli_commas(in->votes[x], c1),
+			       u->alloc[p], in->wins[x], u->state == TALLY_SEATS_DONE ? r->minimum[x] : 0);
+		}
+		ties_ids(u, pids, false);
+	}
+	if (!ok2)
+		goto end;
+
+	printf("\nStep 4, minimum claims (Mindestsitzanspruch: the higher of the sums of the "
+	       "contingents and of the minimums):\n");
+	printf("  %-45s %11s %9s %6s %9s\n", "party", "contingents", "minimums", "claim", "overhang");
+	for (uint32_t p = 0; p < P; p++) {
+		if (!r->qualified[p])
+			continue;
+		uint32_t sc = 0, sm = 0;
+		for (uint32_t l = 0; l < L; l++) {
+			sc += r->contingent[(size_t)p * L + l];
+			sm += r->minimum[(size_t)p * L + l];
+		}
+		printf("  %-45s %11u %9u %6u %9u\n", pids[p], sc, sm, r->claim[p], r->overhang[p]);
+	}
+	printf("  %-45s %11s %9s %6u\n", "total", "", "", r->claims_total);
+
+	if (!r->ober2.alloc)
+		goto end;
+	range_fmt(ru, r->party_votes, &r->ober2, lo, hi);
+	printf("\nStep 5, 2nd Oberverteilung (section 6(5)): house size %u, the smallest at which "
+	       "every party reaches its claim (parties with overhang may fall short by %u seats in "
+	       "all, kept as uncompensated overhang)",
+	       r->size, in->uncompensated);
+	if (r->ober2.has_divisor)
+		printf(", divisor %s", tally_ratio_fmt(r->ober2.divisor, a));
+	printf(", divisor range (%s, %s]\n", lo, hi);
+	printf("  %-45s %14s %6s %6s %14s %6s\n", "party", "second votes", "claim", "at N",
+	       "uncompensated", "seats");
+	for (uint32_t p = 0; p < P; p++) {
+		if (!r->qualified[p])
+			continue;
+		printf("  %-45s %14s %6u %6u %14u %6u\n", pids[p], cli_commas(r->party_votes[p], c1),
+		       r->claim[p], r->ober2.alloc[p], r->uncompensated[p],
+		       ok3 ? r->seats[p] : 0);
+	}
+	ties_ids(&r->ober2, pids, false);
+	if (!ok3)
+		goto end;
+
+	printf("\nStep 6, 2nd Unterverteilung (section 6(6)): each party's seats over its Land "
+	       "lists, every list keeping its minimum\n");
+	for (uint32_t p = 0; p < P; p++) {
+		const tally_apportionment *u = &r->unter2[p];
+		if (!r->qualified[p])
+			continue;
+		if (!u->alloc)
+			break;
+		for (uint32_t l = 0; l < L; l++)
+			col[l] = in->votes[(size_t)p * L + l];
+		range_fmt(ru, col, u, lo, hi);
+		printf("  %s: %u seat%s", pids[p], r->seats[p], r->seats[p] == 1 ? "" : "s");
+		if (u->has_divisor)
+			printf(", divisor %s", tally_ratio_fmt(u->divisor, a));
+		printf(", divisor range (%s, %s]%s%s\n", lo, hi, u->state == TALLY_SEATS_DONE ? "" : " -- ",
+		       u->state == TALLY_SEATS_DONE ? "" : tally_seats_state_name(u->state));
+		for (uint32_t l = 0; l < L; l++) {
+			size_t x = (size_t)p * L + l;
+			if (in->votes[x] == 0 && r->minimum[x] == 0)
+				continue;
+			uint32_t s = u->alloc[l];
+			printf("    %-4s %14s  minimum %3u  seats %3u  (%u constituenc%s, %u from the list)\n",
+			       lids[l], cli_commas(in->votes[x], c2), r->minimum[x], s, in->wins[x],
+			       in->wins[x] == 1 ? "y" : "ies", s > in->wins[x] ? s - in->wins[x] : 0);
+		}
+		ties_ids(u, lids, false);
+	}
+	if (!ok4)
+		goto end;
+	uint32_t wins = 0;
+	printf("\nSeats:\n");
+	for (uint32_t p = 0; p < P; p++) {
+		if (!r->qualified[p])
+			continue;
+		printf("  %-45s %4u\n", pids[p], r->seats[p]);
+		wins += r->party_wins[p];
+	}
+	printf("\nTotal: %u seats (house size %u + %u uncompensated overhang): %u constituency "
+	       "winners, %u from the lists\n",
+	       r->total, r->size, r->total - r->size, wins, r->total - wins);
+	(void)b;
+end:
+	free(col);
+	return finish(r->state);
+}
+
+/* runs the procedure on a filled input; "exempt_names" add to in->exempt */
+static int run_bundestag2020(tally_bundestag_input *in, bool *exempt, const char *const *exempt_names,
+                             uint32_t n_exempt, const char *const *land_names,
+                             const char *source, bool json)
+{
+	for (uint32_t i = 0; i < n_exempt; i++) {
+		uint32_t p = 0;
+		while (p < in->n_parties && strcmp(in->party_ids[p], exempt_names[i]))
+			p++;
+		if (p == in->n_parties) {
+			fprintf(stderr, "error: --exempt '%s' names no party of the votes [%s]\n",
+			        exempt_names[i], "E033");
+			return EXIT_USER;
+		}
+		exempt[p] = true;
+	}
+	in->exempt = exempt;
+	tally_bundestag_result *r = NULL;
+	tally_error err = TALLY_ERROR_INIT;
+	if (tally_seats_bundestag2020(in, &r, &err)) {
+		cli_error(&err);
+		return EXIT_USER;
+	}
+	int rc = print_bundestag2020(in, r, land_names, source, json);
+	tally_bundestag_result_free(r);
+	return rc;
+}
+
+static void apply_params(tally_bundestag_input *in, const seats_bt2020_opts *o)
+{
+	in->house = o->house;
+	in->threshold = o->c->threshold;
+	in->wins_qualify = o->c->wins_qualify;
+	in->uncompensated = o->uncompensated;
+	in->rule = o->c->rule;
+	if (o->c->national_denominator)
+		in->valid = o->c->national_denominator;
+}
+
+int seats_run_bundestag2020_kerg(const char *kerg_file, const seats_bt2020_opts *o)
+{
+	size_t len = 0, plen = 0;
+	char *buf = cli_read(kerg_file, TALLY_MAX_INPUT_BYTES, &len);
+	char *pbuf = NULL;
+	tally_kerg *k = NULL;
+	uint64_t *pop = NULL;
+	bool *exempt = NULL;
+	int rc = EXIT_USER;
+	tally_error err = TALLY_ERROR_INIT;
+	if (!buf)
+		goto out;
+	if (tally_kerg_parse(buf, len, kerg_file, &k, &err)) {
+		cli_error(&err);
+		goto out;
+	}
+	if (!(pbuf = cli_read(o->population, TALLY_MAX_INPUT_BYTES, &plen)))
+		goto out;
+	pop = calloc(k->n_lands, sizeof *pop);
+	exempt = calloc(k->n_parties, sizeof *exempt);
+	if (!pop || !exempt) {
+		cli_errorf("out of memory");
+		goto out;
+	}
+	if (tally_seats_population_parse(pbuf, plen, o->population, k->n_lands,
+	                                 (const char *const *)k->land_ids,
+	                                 (const char *const *)k->land_names, k->land_nr, pop, &err)) {
+		cli_error(&err);
+		goto out;
+	}
+	tally_bundestag_input in;
+	tally_kerg_bundestag_input(k, &in);
+	in.population = pop;
+	apply_params(&in, o);
+	char source[512];
+	snprintf(source, sizeof source, "%s, %s (%s: %u Laender, %u constituencies, %u parties)",
+	         k->title ? k->title : "", k->status ? k->status : "", kerg_file, k->n_lands,
+	         k->n_constituencies, k->n_parties);
+	rc = run_bundestag2020(&in, exempt, o->exempt, o->n_exempt,
+	                       (const char *const *)k->land_names, source, o->json);
+out:
+	free(exempt);
+	free(pop);
+	tally_kerg_free(k);
+	free(pbuf);
+	free(buf);
+	return rc;
+}
+
+int seats_run_bundestag2020_table(const tally_seats_table *lands, const tally_seats_table *cons,
+                                  const seats_bt2020_opts *o)
+{
+	uint32_t L = lands->n_districts, P = lands->n_parties, C = cons->n_districts;
+	uint64_t *votes = calloc((size_t)L * P, sizeof *votes);
+	uint32_t *wins = calloc((size_t)L * P, sizeof *wins);
+	uint64_t *pop = calloc(L, sizeof *pop);
+	bool *exempt = calloc(P, sizeof *exempt);
+	const char **pids = calloc(P, sizeof *pids);
+	char *pbuf = NULL;
+	int rc = EXIT_USER;
+	tally_error err = TALLY_ERROR_INIT;
+	if (!votes || !wins || !pop || !exempt || !pids) {
+		cli_errorf("out of memory");
+		goto out;
+	}
+	uint64_t valid = 0;
+	for (uint32_t p = 0; p < P; p++) {
+		pids[p] = pid(lands, p);
+		exempt[p] = lands->parties[p].exempt;
+	}
+	for (uint32_t l = 0; l < L; l++) {
+		uint64_t sum = 0;
+		for (uint32_t p = 0; p < P; p++) {
+			votes[(size_t)p * L + l] = lands->votes[(size_t)l * P + p];
+			sum += lands->votes[(size_t)l * P + p];
+		}
+		valid += lands->valid[l] ? lands->valid[l] : sum;
+	}
+	/* each constituency: its Land, and the most first votes wins */
+	uint32_t cp = cons->n_parties;
+	for (uint32_t k = 0; k < C; k++) {
+		const char *cid = cons->district_ids[k], *rg = cons->region[k];
+		uint32_t land = L;
+		for (uint32_t l = 0; rg && l < L; l++)
+			if (strcmp(lands->district_ids[l], rg) == 0)
+				land = l;
+		if (land == L) {
+			fprintf(stderr, "error: constituency %s: its region '%s' is not a Land of the "
+			                "table [E028]; give every constituency a 'region' naming a Land row\n",
+			        cid, rg ? rg : "");
+			goto out;
+		}
+		uint64_t best = 0;
+		uint32_t nbest = 0, w = 0;
+		for (uint32_t q = 0; q < cp; q++) {
+			uint64_t x = cons->votes[(size_t)k * cp + q];
+			if (x > best) {
+				best = x;
+				nbest = 1;
+				w = q;
+			} else if (x == best && x > 0) {
+				nbest++;
+			}
+		}
+		if (nbest != 1) {
+			fprintf(stderr, "error: constituency %s: %s [E027]; settle the constituency "
+			                "(BWahlG section 5: lot) and give its winner more votes\n",
+			        cid, nbest ? "a tie for the most first votes" : "no first votes");
+			goto out;
+		}
+		uint32_t p = 0;
+		while (p < P && strcmp(pids[p], pid(cons, w)))
+			p++;
+		if (p == P) {
+			fprintf(stderr, "error: constituency %s: won by '%s', no party of the table: "
+			                "BWahlG section 6(1) sentence 2 is not implemented [E023]\n",
+			        cid, pid(cons, w));
+			goto out;
+		}
+		wins[(size_t)p * L + land]++;
+	}
+	size_t plen = 0;
+	if (!(pbuf = cli_read(o->population, TALLY_MAX_INPUT_BYTES, &plen)))
+		goto out;
+	if (tally_seats_population_parse(pbuf, plen, o->population, L,
+	                                 (const char *const *)lands->district_ids, NULL, NULL, pop,
+	                                 &err)) {
+		cli_error(&err);
+		goto out;
+	}
+	tally_bundestag_input in;
+	memset(&in, 0, sizeof in);
+	in.n_lands = L;
+	in.n_parties = P;
+	in.land_ids = (const char *const *)lands->district_ids;
+	in.party_ids = pids;
+	in.votes = votes;
+	in.wins = wins;
+	in.valid = valid;
+	in.population = pop;
+	apply_params(&in, o);
+	rc = run_bundestag2020(&in, exempt, o->exempt, o->n_exempt, NULL, NULL, o->json);
+out:
+	free(votes);
+	free(wins);
+	free(pop);
+	free(exempt);
+	free(pids);
+	free(pbuf);
+	return rc;
+}

@@ -633,68 +633,34 @@ static void test_germany_2021(void **state)
 	size_t len = 0;
 	char *buf = tu_read_file(path, &len);
 	assert_non_null(buf);
-	tally_csv c;
-	tally_csv_init(&c, buf, len, ';', path);
-	/* the party names in the first heading row, every 4th column from 19 */
-	uint32_t np = 0;
-	const char **ids = NULL;
-	char **names = NULL;
-	uint64_t *votes = NULL, valid = 0;
-	uint32_t *wins = NULL;
-	int landpos[17];
-	for (int l = 0; l < 16; l++)
-		landpos[kerg_nr[l]] = l;
-	int rc;
-	while ((rc = tally_csv_next(&c, NULL)) == 1) {
-		const tally_csv_field *f = c.fields;
-		if (c.record == 3) {
-			for (size_t i = 19; i + 3 < c.n_fields; i += 4)
-				np++;
-			names = calloc(np, sizeof *names);
-			ids = calloc(np, sizeof *ids);
-			votes = calloc((size_t)np * 16, sizeof *votes);
-			wins = calloc((size_t)np * 16, sizeof *wins);
-			for (uint32_t p = 0; p < np; p++) {
-				names[p] = strndup(f[19 + 4 * p].s, f[19 + 4 * p].len);
-				ids[p] = names[p];
-			}
-			continue;
-		}
-		if (c.record < 6 || c.n_fields < 19 + 4 * (size_t)np)
-			continue;
-		uint64_t nr = 0, parent = 0;
-		if (tally_csv_u64(&f[0], 1000, &nr))
-			continue;
-		bool has_parent = tally_csv_u64(&f[2], 1000, &parent) == 0;
-		if (!has_parent) { /* the federal row (Nr 99 like constituency 99) */
-			assert_int_equal(tally_csv_u64(&f[17], UINT64_MAX, &valid), 0);
-			continue;
-		}
-		if (parent == 99) { /* a Land: second votes of the Land lists */
-			for (uint32_t p = 0; p < np; p++) {
-				uint64_t x = 0;
-				if (f[19 + 4 * p + 2].len)
-					assert_int_equal(tally_csv_u64(&f[19 + 4 * p + 2], UINT64_MAX, &x), 0);
-				votes[(size_t)p * 16 + landpos[nr]] = x;
-			}
-			continue;
-		}
-		/* a constituency of Land "parent": the most first votes wins */
-		uint32_t best = 0;
-		uint64_t bv = 0;
-		for (uint32_t p = 0; p < np; p++) {
-			uint64_t x = 0;
-			if (f[19 + 4 * p].len)
-				assert_int_equal(tally_csv_u64(&f[19 + 4 * p], UINT64_MAX, &x), 0);
-			if (x > bv) {
-				bv = x;
-				best = p;
-			}
-		}
-		wins[(size_t)best * 16 + landpos[parent]]++;
+	/* the official file through the library's reader (kerg.c) */
+	tally_kerg *k = NULL;
+	tally_error kerr = TALLY_ERROR_INIT;
+	int rc = tally_kerg_parse(buf, len, path, &k, &kerr);
+	if (rc)
+		fprintf(stderr, "%s %s %s\n", kerr.code, kerr.where, kerr.msg);
+	assert_int_equal(rc, TALLY_OK);
+	assert_string_equal(k->title, "Bundestagswahl 2021");
+	assert_string_equal(k->status, "Amtliches Endergebnis");
+	assert_int_equal(k->n_lands, 16);
+	assert_int_equal(k->n_constituencies, 299);
+	for (int l = 0; l < 16; l++) {
+		assert_int_equal(k->land_nr[l], kerg_nr[l]);
+		assert_string_equal(k->land_ids[l], land[l]);
 	}
-	assert_int_equal(rc, 0);
-	tally_csv_release(&c);
+	/* constituency 99 (Guetersloh I, in NW) is not the federal row 99 */
+	uint32_t c99 = 0;
+	while (c99 < k->n_constituencies && k->cons_nr[c99] != 99)
+		c99++;
+	assert_true(c99 < k->n_constituencies);
+	assert_int_equal(k->cons_land[c99], 8);
+	assert_int_equal(k->valid, 46442023);
+	uint32_t np = k->n_parties;
+	char **names = k->party_ids;
+	const char *const *ids = (const char *const *)k->party_ids;
+	uint64_t *votes = k->votes;
+	uint32_t *wins = k->wins;
+	uint64_t valid = k->valid;
 	bool *exempt = calloc(np, sizeof *exempt);
 	uint32_t pidx[8];
 	for (int w = 0; w < 8; w++) {
@@ -705,6 +671,44 @@ static void test_germany_2021(void **state)
 		pidx[w] = p;
 	}
 	exempt[pidx[7]] = true; /* SSW: Danish minority, section 6(3) sentence 2 */
+	/* the reader's input matches the fields set by hand below */
+	tally_bundestag_input kin;
+	tally_kerg_bundestag_input(k, &kin);
+	assert_int_equal(kin.n_lands, 16);
+	assert_int_equal(kin.n_parties, np);
+	assert_ptr_equal(kin.votes, votes);
+	assert_ptr_equal(kin.wins, wins);
+	assert_int_equal(kin.valid, valid);
+	assert_int_equal(kin.house, 598);
+	assert_int_equal(kin.uncompensated, 3);
+	assert_int_equal(kin.wins_qualify, 3);
+	assert_int_equal(kin.rule.method, TALLY_SEATS_SAINTE_LAGUE);
+	assert_null(kin.population);
+	/* the population file: a Land by its code, its name or its number */
+	char popcsv[1024];
+	uint64_t pop2[16];
+	size_t at = (size_t)snprintf(popcsv, sizeof popcsv, "land,population\n");
+	for (int l = 0; l < 16; l++) {
+		if (l % 3 == 0)
+			at += (size_t)snprintf(popcsv + at, sizeof popcsv - at, "%s", land[l]);
+		else if (l % 3 == 1)
+			at += (size_t)snprintf(popcsv + at, sizeof popcsv - at, "\"%s\"", k->land_names[l]);
+		else
+			at += (size_t)snprintf(popcsv + at, sizeof popcsv - at, "%02d", kerg_nr[l]);
+		at += (size_t)snprintf(popcsv + at, sizeof popcsv - at, ",%llu\n",
+		                       (unsigned long long)pop[l]);
+	}
+	assert_int_equal(tally_seats_population_parse(popcsv, at, "pop.csv", 16, kin.land_ids,
+	                                              (const char *const *)k->land_names,
+	                                              k->land_nr, pop2, &kerr),
+	                 TALLY_OK);
+	for (int l = 0; l < 16; l++)
+		assert_int_equal(pop2[l], pop[l]);
+	/* without names and numbers only the codes match */
+	assert_int_equal(tally_seats_population_parse(popcsv, at, "pop.csv", 16, kin.land_ids, NULL,
+	                                              NULL, pop2, &kerr),
+	                 TALLY_EINVAL);
+	assert_string_equal(kerr.code, "E032");
 	tally_bundestag_input in;
 	memset(&in, 0, sizeof in);
 	in.n_lands = 16;
@@ -789,14 +793,123 @@ static void test_germany_2021(void **state)
 	wins[(size_t)pidx[7] * 16] = 1;
 	assert_int_equal(tally_seats_bundestag2020(&in, &r, &err), TALLY_EINVAL);
 	assert_string_equal(err.code, "E023");
-	for (uint32_t p = 0; p < np; p++)
-		free(names[p]);
-	free(names);
-	free(ids);
-	free(votes);
-	free(wins);
 	free(exempt);
+	tally_kerg_free(k);
 	free(buf);
+}
+
+/* the kerg reader on a small file of the official layout, and its errors */
+#define KERG_HEAD                                                                          \
+	"\xEF\xBB\xBF" "Bundestagswahl 2099;\nAmtliches Endergebnis;\n"                        \
+	"Nr;Gebiet;gehört zu;Gültige Stimmen;;;;A;;;;B;;;;Übrige;;;;\n"                         \
+	";;;Erststimmen;;Zweitstimmen;;Erststimmen;;Zweitstimmen;;Erststimmen;;Zweitstimmen;;" \
+	"Erststimmen;;Zweitstimmen;;\n"                                                         \
+	";;;Endgültig;Vorperiode;Endgültig;Vorperiode;Endgültig;Vorperiode;Endgültig;"         \
+	"Vorperiode;Endgültig;Vorperiode;Endgültig;Vorperiode;Endgültig;Vorperiode;Endgültig;" \
+	"Vorperiode;\n"
+
+static const char *kerg_code(const char *text)
+{
+	static char code[16];
+	tally_kerg *k = NULL;
+	tally_error err = TALLY_ERROR_INIT;
+	int rc = tally_kerg_parse(text, strlen(text), "k.csv", &k, &err);
+	tally_kerg_free(k);
+	snprintf(code, sizeof code, "%s", rc ? err.code : "ok");
+	return code;
+}
+
+static void test_kerg(void **state)
+{
+	(void)state;
+	const char *good = KERG_HEAD
+		"001;W1;01;100;;100;;60;;55;;40;;45;;0;;;;\n"
+		"099;W99;01;80;;80;;30;;35;;50;;45;;0;;;;\n"
+		"01;Eins;99;180;;180;;90;;90;;90;;90;;0;;;;\n"
+		";\n"
+		"99;Bund;;180;;180;;90;;90;;90;;90;;0;;;;\n";
+	tally_kerg *k = NULL;
+	tally_error err = TALLY_ERROR_INIT;
+	assert_int_equal(tally_kerg_parse(good, strlen(good), "k.csv", &k, &err), TALLY_OK);
+	assert_string_equal(k->title, "Bundestagswahl 2099");
+	assert_int_equal(k->n_parties, 2); /* "Übrige" is no party */
+	assert_int_equal(k->n_lands, 1);
+	assert_string_equal(k->land_ids[0], "SH");
+	assert_string_equal(k->land_names[0], "Eins");
+	assert_int_equal(k->n_constituencies, 2);
+	assert_int_equal(k->wins[0], 1);
+	assert_int_equal(k->wins[1], 1);
+	assert_int_equal(k->cons_winner[1], 1);
+	assert_int_equal(k->votes[0], 90);
+	assert_int_equal(k->valid, 180);
+	/* one Land: the whole house goes to it */
+	tally_bundestag_input in;
+	tally_kerg_bundestag_input(k, &in);
+	uint64_t pop = 0;
+	const char *pf = "land,population\n01,1000\n";
+	assert_int_equal(tally_seats_population_parse(pf, strlen(pf), "p.csv", 1, in.land_ids,
+	                                              (const char *const *)k->land_names, k->land_nr,
+	                                              &pop, &err),
+	                 TALLY_OK);
+	assert_int_equal(pop, 1000);
+	in.population = &pop;
+	in.house = 10;
+	tally_bundestag_result *r = NULL;
+	assert_int_equal(tally_seats_bundestag2020(&in, &r, &err), TALLY_OK);
+	assert_int_equal(r->total, 10);
+	assert_int_equal(r->seats[0], 5);
+	tally_bundestag_result_free(r);
+	in.population = NULL; /* E020: the population is the caller's */
+	assert_int_equal(tally_seats_bundestag2020(&in, &r, &err), TALLY_EINVAL);
+	assert_string_equal(err.code, "E020");
+	tally_kerg_free(k);
+
+	/* E029: not the layout */
+	assert_string_equal(kerg_code("Nr;Name;Land\n1;a;b\n"), "E029");
+	assert_string_equal(kerg_code(KERG_HEAD), "E031"); /* the layout, but no area */
+	char buf[2048];
+	snprintf(buf, sizeof buf, "%s", good);
+	*strstr(buf, "Gültige Stimmen") = 'X';
+	assert_string_equal(kerg_code(buf), "E029");
+	/* E030: a bad number, a short row, a bad "gehört zu" */
+	snprintf(buf, sizeof buf, "%s", good);
+	memcpy(strstr(buf, "40;;45"), "4x", 2);
+	assert_string_equal(kerg_code(buf), "E030");
+	snprintf(buf, sizeof buf, "%s%s", KERG_HEAD, "001;W1;01;100\n");
+	assert_string_equal(kerg_code(buf), "E030");
+	snprintf(buf, sizeof buf, "%s%s", KERG_HEAD, "001;W1;zz;100;;100;;60;;55;;40;;45;;0;;;;\n");
+	assert_string_equal(kerg_code(buf), "E030");
+	/* E031: no federal row; a tie; "Übrige" ahead; a Land missing; sums */
+	snprintf(buf, sizeof buf, "%s", good);
+	*strstr(buf, "99;Bund") = '\0';
+	assert_string_equal(kerg_code(buf), "E031");
+	snprintf(buf, sizeof buf, "%s", good);
+	memcpy(strstr(buf, "60;;55;;40"), "40", 2);
+	assert_string_equal(kerg_code(buf), "E031");
+	snprintf(buf, sizeof buf, "%s%s", KERG_HEAD,
+	         "001;W1;01;170;;100;;60;;55;;40;;45;;70;;;;\n"
+	         "01;Eins;99;170;;100;;60;;55;;40;;45;;70;;;;\n"
+	         "99;Bund;;170;;100;;60;;55;;40;;45;;70;;;;\n");
+	assert_string_equal(kerg_code(buf), "E031");
+	snprintf(buf, sizeof buf, "%s", good);
+	memcpy(strstr(buf, "099;W99;01"), "099;W99;02", 10);
+	assert_string_equal(kerg_code(buf), "E031");
+	snprintf(buf, sizeof buf, "%s", good);
+	memcpy(strstr(buf, "Bund;;180;;180;;90;;90"), "Bund;;180;;180;;90;;91", 22);
+	assert_string_equal(kerg_code(buf), "E031");
+
+	/* E032: the population file */
+	static const char *const bad_pop[] = {
+		"land;pop\nSH;1\n", "land,population\nXX,1\n", "land,population\nSH,1\nSH,2\n",
+		"land,population\n", "land,population\nSH,0\n", "land,population\nSH\n"};
+	const char *const code1[1] = {"SH"};
+	for (size_t i = 0; i < sizeof bad_pop / sizeof bad_pop[0]; i++) {
+		tally_error_clear(&err);
+		assert_int_equal(tally_seats_population_parse(bad_pop[i], strlen(bad_pop[i]), "p.csv", 1,
+		                                              code1, NULL, NULL, &pop, &err),
+		                 TALLY_EINVAL);
+		assert_string_equal(err.code, "E032");
+	}
 }
 
 static void test_names(void **state)
@@ -827,6 +940,7 @@ int main(void)
 		cmocka_unit_test(test_table_and_thresholds),
 		cmocka_unit_test(test_poland_2023),
 		cmocka_unit_test(test_germany_2021),
+		cmocka_unit_test(test_kerg),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests_name("seats", tests, NULL, NULL);

@@ -5,6 +5,8 @@
  */
 #include "core/forensics/fx_int.h"
 
+#include <pthread.h>
+
 void tally_fx_options_init(tally_fx_options *o)
 {
 	memset(o, 0, sizeof *o);
@@ -14,6 +16,7 @@ void tally_fx_options_init(tally_fx_options *o)
 	o->shpilkin_peak = -1;
 	o->min_2bl = 10;
 	o->min_last = 100;
+	o->threads = 1;
 }
 
 void tally_fx_report_free(tally_fx_report *r)
@@ -27,6 +30,18 @@ void tally_fx_report_free(tally_fx_report *r)
 	tally_free(r->flags);
 	tally_free(r->null_p);
 	tally_free(r);
+}
+
+typedef struct kl_job {
+	tally_fx_report *r;
+	int rc;
+} kl_job;
+
+static void *klimek_job(void *arg)
+{
+	kl_job *j = arg;
+	j->rc = tally_fx_klimek_run(j->r);
+	return NULL;
 }
 
 int tally_fx_run(const tally_fx_input *in, const tally_fx_options *o, tally_fx_report **out,
@@ -56,8 +71,17 @@ int tally_fx_run(const tally_fx_input *in, const tally_fx_options *o, tally_fx_r
 	r->null_p = tally_calloc(in->n, sizeof *r->null_p);
 	if (!r->flags || !r->null_p)
 		goto oom;
-	if (tally_fx_fingerprint_run(r) || tally_fx_integer_run(r) || tally_fx_regress_run(r) ||
-	    tally_fx_klimek_run(r) || tally_fx_areas_run(r))
+	/* Klimek's model is the slowest test and shares nothing with the others
+	 * but the (read-only) input, so with threads it runs beside them. */
+	kl_job job = {r, 0};
+	pthread_t th;
+	bool threaded = o->threads > 1 && pthread_create(&th, NULL, klimek_job, &job) == 0;
+	int rc = tally_fx_fingerprint_run(r) || tally_fx_integer_run(r) || tally_fx_regress_run(r);
+	if (threaded)
+		pthread_join(th, NULL);
+	else if (!rc)
+		job.rc = tally_fx_klimek_run(r);
+	if (rc || job.rc || tally_fx_areas_run(r))
 		goto oom;
 	tally_fx_shpilkin_run(r);
 	tally_fx_digits_run(r);

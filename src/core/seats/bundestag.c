@@ -80,11 +80,13 @@ int tally_seats_bundestag2020(const tally_bundestag_input *in, tally_bundestag_r
 	bool *elig = NULL;
 	uint64_t *col = NULL;
 	uint32_t *mins = NULL;
-	if (L == 0 || P == 0 || in->threshold.den == 0 || in->threshold.num > in->threshold.den ||
+	if (L == 0 || P == 0 || !in->population || !in->votes || !in->wins || !in->land_ids ||
+	    !in->party_ids || in->threshold.den == 0 || in->threshold.num > in->threshold.den ||
 	    in->valid == 0 || !tally_seats_method_is_divisor(in->rule.method))
 		return tally_error_set(err, TALLY_EINVAL, "E020", NULL,
-		                       "the Bundestag procedure needs Laender, parties, a divisor "
-		                       "method, valid votes and a threshold share");
+		                       "the Bundestag procedure needs Laender with their population, "
+		                       "parties with votes and wins, a divisor method, valid votes "
+		                       "and a threshold share");
 	tally_bundestag_result *r = tally_calloc(1, sizeof *r);
 	if (!r)
 		return tally_error_set(err, TALLY_ENOMEM, "", NULL, "out of memory");

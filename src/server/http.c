@@ -52,6 +52,10 @@ static const route routes[] = {
 	{"GET", "/api/v1/warnings", routes_warnings_get},
 	{"POST", "/api/v1/publish", routes_publish_post},
 	{"GET", "/api/v1/me", routes_me},
+	{"GET", "/api/v1/log/checkpoint", routes_log_checkpoint},
+	{"GET", "/api/v1/log/entries", routes_log_entries},
+	{"GET", "/api/v1/log/proof/inclusion", routes_log_inclusion},
+	{"GET", "/api/v1/log/proof/consistency", routes_log_consistency},
 };
 
 /* match "url" against "pattern"; the "{}" segment goes to arg (size cap) */
@@ -305,8 +309,14 @@ static void dispatch(server_req *q)
 		             "the request body is larger than %zu bytes", q->srv->cfg.max_body);
 		return;
 	}
-	pthread_mutex_lock(&q->srv->lock);
 	q->status = MHD_HTTP_OK;
+	/* a protocol submission is parsed unlocked and committed by the group
+	 * commit's writer (group.c), which takes the lock itself */
+	if (hit->fn == routes_protocols_post) {
+		hit->fn(q, arg);
+		return;
+	}
+	pthread_mutex_lock(&q->srv->lock);
 	hit->fn(q, arg);
 	pthread_mutex_unlock(&q->srv->lock);
 }
@@ -400,6 +410,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		q->body[q->len] = '\0';
 		return MHD_YES;
 	}
+	if (q->parked) {
+		/* resumed by the group commit (group.c): answered, or still waiting */
+		if (!q->answered)
+			return MHD_YES;
+		q->parked = false;
+		routes_protocols_answer(q);
+		return send_reply(q, c);
+	}
 	if (strncmp(url, "/api/", 5) != 0 && strcmp(url, "/api") != 0) {
 		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
 			server_error(q, MHD_HTTP_METHOD_NOT_ALLOWED, H_METHOD, url,
@@ -411,6 +429,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return send_reply(q, c);
 	}
 	dispatch(q);
+	if (q->parked)
+		return MHD_YES;  /* suspended until its group commit (group.c) */
 	return send_reply(q, c);
 }
 
@@ -423,6 +443,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	if (q->out)
 		fclose(q->out);
+	routes_protocols_release(q);
 	free(q->obuf);
 	free(q->body);
 	free(q);
@@ -441,6 +462,8 @@ int server_run(const server_config *cfg)
 	struct MHD_Daemon *d = NULL;
 	pthread_mutex_init(&srv.lock, NULL);
 	pthread_mutex_init(&srv.rl_lock, NULL);
+	pthread_mutex_init(&srv.g_lock, NULL);
+	pthread_cond_init(&srv.g_cond, NULL);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "error: libsodium failed to initialise\n");
 		goto out;
@@ -453,6 +476,10 @@ int server_run(const server_config *cfg)
 	    server_refresh(&srv, &err)) {
 		fprintf(stderr, "error: %s%s%s [%s]\n", err.where, err.where[0] ? ": " : "", err.msg,
 		        err.code);
+		goto out;
+	}
+	if (server_group_start(&srv)) {
+		fprintf(stderr, "error: cannot start the group commit's writer thread\n");
 		goto out;
 	}
 	struct sockaddr_in sa;
@@ -471,7 +498,8 @@ int server_run(const server_config *cfg)
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG, 0,
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
+	                         MHD_ALLOW_SUSPEND_RESUME, 0,
 	                     NULL, NULL, on_request, &srv,
 	                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	                     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
@@ -495,6 +523,8 @@ int server_run(const server_config *cfg)
 	fprintf(stderr, "tally serve: stopping (signal %d)\n", sig);
 	rc = 0;
 out:
+	/* answer every queued submission before the daemon stops */
+	server_group_stop(&srv);
 	if (d)
 		MHD_stop_daemon(d);
 	tally_results_free(srv.r);
@@ -507,5 +537,7 @@ out:
 	tally_store_close(srv.store);
 	pthread_mutex_destroy(&srv.lock);
 	pthread_mutex_destroy(&srv.rl_lock);
+	pthread_mutex_destroy(&srv.g_lock);
+	pthread_cond_destroy(&srv.g_cond);
 	return rc;
 }

@@ -67,9 +67,10 @@ int routes_protocols_post(server_req *q, const char *arg)
 	const tally_election *e = srv->e;
 	if (server_require(q, WRITERS))
 		return 0;
+	/* parsed without srv->lock (the election does not change while the
+	 * server runs); the store is used by the group commit's writer */
 	json_t *root = load_json(q), *list = NULL;
 	tally_entry *en = NULL;
-	tally_submit_outcome *out = NULL;
 	size_t n = 0;
 	tally_error err = TALLY_ERROR_INIT;
 	if (!root)
@@ -92,8 +93,7 @@ int routes_protocols_post(server_req *q, const char *arg)
 		goto out;
 	}
 	en = calloc(n, sizeof *en);
-	out = calloc(n, sizeof *out);
-	if (!en || !out) {
+	if (!en) {
 		server_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "", "body", "out of memory");
 		goto out;
 	}
@@ -123,26 +123,82 @@ int routes_protocols_post(server_req *q, const char *arg)
 			goto out;
 		}
 	}
-	if (tally_store_submit(srv->store, e, en, n, out, &err)) {
-		server_tally_error(q, &err);
+	q->sub_out = calloc(n, sizeof *q->sub_out);
+	if (!q->sub_out) {
+		server_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "", "body", "out of memory");
 		goto out;
+	}
+	/* the group commit owns them now, and answers */
+	q->sub_en = en;
+	q->sub_n = n;
+	en = NULL;
+	n = 0;
+	server_group_submit(q);
+out:
+	entries_release(en, n);
+	json_decref(list);
+	json_decref(root);
+	return 0;
+}
+
+void routes_protocols_release(server_req *q)
+{
+	entries_release(q->sub_en, q->sub_n);
+	free(q->sub_out);
+	q->sub_en = NULL;
+	q->sub_out = NULL;
+	q->sub_n = 0;
+}
+
+/* the writer's part, under srv->lock after the commit: the status, and the
+ * audit of a write that stored something */
+void routes_protocols_settle(server_req *q)
+{
+	const tally_submit_outcome *out = q->sub_out;
+	size_t n = q->sub_n;
+	q->status = MHD_HTTP_OK;
+	if (q->sub_rc) {
+		q->status = server_status_of(q->sub_err.status);
+		return;
 	}
 	/* one protocol: its outcome is the response's status; several: 200 and
 	 * an outcome each */
 	if (n == 1) {
-		if (out[0].status != TALLY_OK) {
-			server_tally_error(q, &out[0].err);
-			goto out;
-		}
-		if (out[0].action == TALLY_ACT_ACCEPT || out[0].action == TALLY_ACT_RESOLVE)
+		if (out[0].status != TALLY_OK)
+			q->status = server_status_of(out[0].err.status);
+		else if (out[0].action == TALLY_ACT_ACCEPT || out[0].action == TALLY_ACT_RESOLVE)
 			q->status = MHD_HTTP_CREATED;
 		else if (out[0].action == TALLY_ACT_DUPLICATE)
 			q->status = MHD_HTTP_OK;
 		else
 			q->status = MHD_HTTP_ACCEPTED;
 	}
-	FILE *f = q->out;
 	bool stored = false;
+	for (size_t i = 0; i < n; i++)
+		stored |= out[i].status == TALLY_OK && out[i].action != TALLY_ACT_DUPLICATE;
+	if (stored)
+		server_wrote(q);
+}
+
+/* the pool thread's part, once resumed: the body */
+void routes_protocols_answer(server_req *q)
+{
+	const tally_election *e = q->srv->e;
+	const tally_entry *en = q->sub_en;
+	const tally_submit_outcome *out = q->sub_out;
+	size_t n = q->sub_n;
+	unsigned status = q->status;
+	if (q->sub_rc) {
+		server_tally_error(q, &q->sub_err);
+		goto out;
+	}
+	if (n == 1 && out[0].status != TALLY_OK) {
+		server_tally_error(q, &out[0].err);
+		goto out;
+	}
+	FILE *f = q->out;
+	if (!f)
+		goto out;
 	fprintf(f, "{\"results\":[");
 	for (size_t i = 0; i < n; i++) {
 		fprintf(f, "%s{\"station\":", i ? "," : "");
@@ -159,7 +215,6 @@ int routes_protocols_post(server_req *q, const char *arg)
 			fprintf(f, "}}");
 			continue;
 		}
-		stored |= out[i].action != TALLY_ACT_DUPLICATE;
 		fprintf(f, ",\"status\":\"%s\",\"entry\":%lld,\"version\":%u,\"log_index\":%llu,"
 		           "\"warnings\":[",
 		        action_names[out[i].action], (long long)out[i].entry_id, out[i].version,
@@ -176,14 +231,9 @@ int routes_protocols_post(server_req *q, const char *arg)
 		fprintf(f, "}");
 	}
 	fprintf(f, "]}\n");
-	if (stored)
-		server_wrote(q);
+	q->status = status;
 out:
-	entries_release(en, n);
-	free(out);
-	json_decref(list);
-	json_decref(root);
-	return 0;
+	routes_protocols_release(q);
 }
 
 /* the station named in the path, checked for existence and scope */

@@ -77,6 +77,13 @@ typedef struct server {
 	pthread_mutex_t rl_lock;
 	server_bucket *buckets;
 	size_t n_buckets, used_buckets;
+	/* group commit of protocol submissions (group.c) */
+	pthread_mutex_t g_lock;
+	pthread_cond_t g_cond;
+	pthread_t g_thread;
+	bool g_started, g_stopping;
+	struct server_req *g_head, *g_tail;  /* waiting submissions, in arrival order */
+	uint64_t g_requests, g_commits;      /* submissions answered, commits made */
 } server;
 
 typedef struct server_req {
@@ -95,6 +102,15 @@ typedef struct server_req {
 	const char *ctype;
 	const char *cache_control;
 	char etag[80];
+	/* a protocol submission waiting for the group commit (group.c): its
+	 * connection is suspended until the writer has committed and answered */
+	struct tally_entry *sub_en;
+	struct tally_submit_outcome *sub_out;
+	size_t sub_n;
+	struct server_req *sub_next;
+	int sub_rc;                 /* the batch's error, if tally_store_submit failed */
+	tally_error sub_err;
+	bool parked, answered;
 } server_req;
 
 /* ==== http.c ==== */
@@ -173,6 +189,31 @@ void server_write_checks(FILE *f, const tally_election *e, const tally_results *
  * when it is not one; the caller json_decref()s the result (a json_t *). */
 void *server_json_body(server_req *q);
 
+/* ==== group.c: group commit ==== */
+
+/* server_group_start starts the writer thread; server_group_stop answers
+ * what is queued, then stops it (before the daemon stops). */
+int server_group_start(server *srv);
+void server_group_stop(server *srv);
+
+/* server_group_submit queues q's parsed entries (q->sub_en, q->sub_n; q
+ * owns them) for the next commit and suspends q's connection; the writer
+ * thread submits every waiting request's entries in one tally_store_submit
+ * (one durable transaction), then settles each (routes_protocols_settle:
+ * status and audit, under srv->lock) and resumes its connection; the body is
+ * written in the request's own pool thread (routes_protocols_answer). Returns 0 when queued (q->parked),
+ * or -1 with a 503 written when the server is stopping. */
+int server_group_submit(server_req *q);
+
+/* routes_protocols_settle, called by the writer under srv->lock once the
+ * batch is committed (q->sub_out filled, or q->sub_rc set), sets q's status
+ * and records the write (server_wrote); routes_protocols_answer, called in
+ * q's pool thread once its connection is resumed, writes the response body
+ * from the outcomes and frees the entries. */
+void routes_protocols_settle(server_req *q);
+void routes_protocols_answer(server_req *q);
+void routes_protocols_release(server_req *q);
+
 /* ==== routes ==== */
 typedef int (*server_handler)(server_req *q, const char *arg);
 
@@ -192,5 +233,9 @@ int routes_annul_station(server_req *q, const char *arg);
 int routes_annul_constituency(server_req *q, const char *arg);
 int routes_publish_post(server_req *q, const char *arg);
 int routes_me(server_req *q, const char *arg);
+int routes_log_checkpoint(server_req *q, const char *arg);
+int routes_log_entries(server_req *q, const char *arg);
+int routes_log_inclusion(server_req *q, const char *arg);
+int routes_log_consistency(server_req *q, const char *arg);
 
 #endif

@@ -77,6 +77,12 @@ int tally_users_revoke(tally_users *u, const char *name, tally_error *err);
 int tally_users_audit(tally_users *u, const char *who, const char *method, const char *path,
                       int status, tally_error *err);
 
+/* tally_users_begin and tally_users_commit group several audits into one
+ * durable transaction (the server's group commit); without them each audit
+ * commits on its own. */
+int tally_users_begin(tally_users *u, tally_error *err);
+int tally_users_commit(tally_users *u, tally_error *err);
+
 /* tally_users_data_version returns SQLite's data_version of this
  * connection: it changes whenever another connection (the store, another
  * process) commits a change to the database. */

@@ -22,6 +22,8 @@
 
 struct tally_users {
 	sqlite3 *db;
+	sqlite3_stmt *audit;   /* the audit INSERT, prepared once */
+	sqlite3_stmt *dv;      /* PRAGMA data_version, prepared once (every cached read asks) */
 };
 
 static const char USERS_SQL[] =
@@ -85,6 +87,8 @@ void tally_users_close(tally_users *u)
 {
 	if (!u)
 		return;
+	sqlite3_finalize(u->audit);
+	sqlite3_finalize(u->dv);
 	sqlite3_close(u->db);
 	tally_free(u);
 }
@@ -255,31 +259,52 @@ int tally_users_revoke(tally_users *u, const char *name, tally_error *err)
 int tally_users_audit(tally_users *u, const char *who, const char *method, const char *path,
                       int status, tally_error *err)
 {
-	sqlite3_stmt *st = NULL;
 	int rc = TALLY_OK;
-	if (sqlite3_prepare_v2(u->db, "INSERT INTO api_writes(who, method, path, status) "
-	                              "VALUES(?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
+	if (!u->audit &&
+	    sqlite3_prepare_v3(u->db, "INSERT INTO api_writes(who, method, path, status) "
+	                              "VALUES(?,?,?,?)", -1, SQLITE_PREPARE_PERSISTENT, &u->audit,
+	                       NULL) != SQLITE_OK)
 		return sql_error(u, err, "api_writes");
+	sqlite3_stmt *st = u->audit;
 	sqlite3_bind_text(st, 1, who, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, method, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, path, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, status);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = sql_error(u, err, "api_writes");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	return rc;
+}
+
+int tally_users_begin(tally_users *u, tally_error *err)
+{
+	if (sqlite3_exec(u->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return sql_error(u, err, "begin");
+	return TALLY_OK;
+}
+
+int tally_users_commit(tally_users *u, tally_error *err)
+{
+	if (sqlite3_exec(u->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		int rc = sql_error(u, err, "commit");
+		sqlite3_exec(u->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	return TALLY_OK;
 }
 
 int tally_users_data_version(tally_users *u, uint64_t *out, tally_error *err)
 {
-	sqlite3_stmt *st = NULL;
 	int rc = TALLY_OK;
-	if (sqlite3_prepare_v2(u->db, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK)
+	if (!u->dv && sqlite3_prepare_v3(u->db, "PRAGMA data_version", -1,
+	                                 SQLITE_PREPARE_PERSISTENT, &u->dv, NULL) != SQLITE_OK)
 		return sql_error(u, err, "data_version");
+	sqlite3_stmt *st = u->dv;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*out = (uint64_t)sqlite3_column_int64(st, 0);
 	else
 		rc = sql_error(u, err, "data_version");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }

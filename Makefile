@@ -171,6 +171,19 @@ bench-ledger: build/libtally.a
 	$(CC) $(REL_CFLAGS) -o build/bench_ledger bench/bench_ledger.c build/libtally.a $(PKG_LIBS) -lm
 	./build/bench_ledger
 
+# full verification of a 1,000,000-entry log: definition, protocols, statement (bench/README.md)
+.PHONY: bench-verify
+bench-verify: build/libtally.a
+	$(CC) $(REL_CFLAGS) -o build/bench_verify bench/bench_verify.c build/libtally.a $(PKG_LIBS) -lm
+	./build/bench_verify $(VERIFY_ARGS)
+
+# the election-night server under load: group-committed submissions and cached
+# result reads with wrk (bench/README.md, "Server"); BENCH_SERVER_ARGS=--quick
+.PHONY: bench-server
+bench-server: build/tally
+	$(CC) $(REL_CFLAGS) -pthread -o build/bench_server bench/bench_server.c
+	./build/bench_server $(BENCH_SERVER_ARGS)
+
 # ---- install ----
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/tally $(DESTDIR)$(PCDIR) \
@@ -197,3 +210,4 @@ clean:
 # when chromium is installed.
 browser-test: build/tally
 	@tests/browser/dashboard-test.sh
+	@tests/browser/live-test.sh

@@ -10,7 +10,7 @@
 set -eu
 
 BUILD="build-essential pkg-config libsqlite3-dev libjansson-dev libsodium-dev libcmocka-dev libmicrohttpd-dev curl unzip"
-BENCH="python3-pandas python3-numpy sqlite3"
+BENCH="python3-pandas python3-numpy sqlite3 wrk"
 BROWSER="chromium"
 
 pkgs="$BUILD"

@@ -46,6 +46,8 @@ part env TALLY=build/test/tally tests/server/api-test.sh
 # the dashboard in headless Chromium (make browser-test), when chromium is installed
 if command -v chromium >/dev/null 2>&1 && [ -x build/tally ]; then
 	part env TALLY=build/tally DASHBOARD_IMG=build/test/img tests/browser/dashboard-test.sh
+	# live updates in one page session, driven over the DevTools protocol (needs node >= 20)
+	part env TALLY=build/tally tests/browser/live-test.sh
 fi
 part tests/check-error-codes.sh
 part tests/install-test.sh

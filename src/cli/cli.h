@@ -69,6 +69,7 @@ int cmd_publish(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_witness(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 

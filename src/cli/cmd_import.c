@@ -15,7 +15,7 @@
 
 static const char help[] =
 	"usage: tally import FILE.csv (--preset NAME | --map MAP.json) [--db PATH]\n"
-	"                    [--violations OUT.csv] [--format text|csv|json] [--no-store]\n"
+	"                    [--violations OUT.csv] [--format text|csv|json] [--no-store] [--log]\n"
 	"\n"
 	"Import a polling-station results file ('-' reads standard input; for a zip,\n"
 	"pipe it: unzip -p FILE.zip | tally import - ...). Presets: ru-2018, ru-2011,\n"
@@ -28,7 +28,9 @@ static const char help[] =
 	"  --violations OUT     write every broken relation as CSV\n"
 	"                       (station,code,severity,relation,lhs,rhs)\n"
 	"  --format F           how to print the results (default text)\n"
-	"  --no-store           check and count only; create no database\n";
+	"  --no-store           check and count only; create no database\n"
+	"  --log                also enter every imported protocol in the transparency log,\n"
+	"                       so that results published over the import verify (slower)\n";
 
 int cmd_import(int argc, char **argv)
 {
@@ -38,13 +40,14 @@ int cmd_import(int argc, char **argv)
 	                                     {"violations", required_argument, NULL, 'V'},
 	                                     {"format", required_argument, NULL, 'f'},
 	                                     {"no-store", no_argument, NULL, 'N'},
+	                                     {"log", no_argument, NULL, 'L'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	const char *db = NULL, *preset = NULL, *mapf = NULL, *viol = NULL, *format = "text";
-	bool store = true;
+	bool store = true, logged = false;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hd:p:m:V:f:N", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hd:p:m:V:f:NL", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'p': preset = optarg; break;
@@ -52,6 +55,7 @@ int cmd_import(int argc, char **argv)
 		case 'V': viol = optarg; break;
 		case 'f': format = optarg; break;
 		case 'N': store = false; break;
+		case 'L': logged = true; break;
 		case 'h': fputs(help, stdout); return EXIT_OK;
 		default: return cli_usage("import", "bad option");
 		}
@@ -143,7 +147,7 @@ int cmd_import(int argc, char **argv)
 	}
 	/* the database last, so that nothing is created when anything before fails */
 	if (store) {
-		if (tally_store_create_import(db, im->e, im->protocols, im->n, "import", &s, &err)) {
+		if (tally_store_create_import(db, im->e, im->protocols, im->n, "import", logged, &s, &err)) {
 			cli_error(&err);
 			goto out;
 		}

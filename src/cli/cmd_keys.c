@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 
 static const char help[] =
-	"usage: tally keys generate --name NAME --out FILE\n"
+	"usage: tally keys generate --name NAME --out FILE [--witness]\n"
 	"       tally keys register --station ID --pub FILE [--db PATH]\n"
 	"\n"
 	"generate  make a new Ed25519 key named NAME. FILE gets the secret key\n"
@@ -22,6 +22,8 @@ static const char help[] =
 	"          goes to FILE with '.key' replaced by '.pub' (else FILE.pub).\n"
 	"          The CEC's key name is the log's origin, e.g.\n"
 	"          tally.example.org/fx-2024; a commission's may be its station id.\n"
+	"          --witness makes a witness's cosigning key (type 0x04,\n"
+	"          c2sp.org/tlog-cosignature) for 'tally witness'.\n"
 	"register  log commission key FILE (a .pub file) as the key of station ID.\n"
 	"          Signed protocols of the station must verify under it. One key per\n"
 	"          station [L020].\n";
@@ -72,7 +74,7 @@ int cli_read_verifier(const char *path, tally_note_verifier *out)
 	return rc;
 }
 
-static int generate(const char *name, const char *out)
+static int generate(const char *name, const char *out, bool witness)
 {
 	tally_note_signer k;
 	tally_error err = TALLY_ERROR_INIT;
@@ -92,7 +94,8 @@ static int generate(const char *name, const char *out)
 		cli_error(&err);
 		return EXIT_USER;
 	}
-	if (tally_note_signer_generate(name, TALLY_NOTE_ED25519, &k, &err) != TALLY_OK) {
+	if (tally_note_signer_generate(name, witness ? TALLY_NOTE_COSIGNATURE : TALLY_NOTE_ED25519,
+	                               &k, &err) != TALLY_OK) {
 		cli_error(&err);
 		return EXIT_USER;
 	}
@@ -181,10 +184,12 @@ int cmd_keys(int argc, char **argv)
 	                                     {"out", required_argument, NULL, 'o'},
 	                                     {"station", required_argument, NULL, 's'},
 	                                     {"pub", required_argument, NULL, 'p'},
+	                                     {"witness", no_argument, NULL, 'w'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	const char *db = cli_default_db(), *name = NULL, *out = NULL, *station = NULL, *pub = NULL;
 	const char *sub = NULL;
+	bool witness = false;
 	int c;
 
 	if (argc >= 2 && argv[1][0] != '-') {
@@ -193,13 +198,14 @@ int cmd_keys(int argc, char **argv)
 		argv++;
 	}
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hd:n:o:s:p:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hd:n:o:s:p:w", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'n': name = optarg; break;
 		case 'o': out = optarg; break;
 		case 's': station = optarg; break;
 		case 'p': pub = optarg; break;
+		case 'w': witness = true; break;
 		case 'h': fputs(help, stdout); return EXIT_OK;
 		default: return cli_usage("keys", "bad option");
 		}
@@ -211,7 +217,7 @@ int cmd_keys(int argc, char **argv)
 	if (strcmp(sub, "generate") == 0) {
 		if (!name || !out)
 			return cli_usage("keys", "generate needs --name and --out");
-		return generate(name, out);
+		return generate(name, out, witness);
 	}
 	if (strcmp(sub, "register") == 0) {
 		if (!station || !pub)

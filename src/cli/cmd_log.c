@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@ static const char help[] =
 	"       tally log consistency --from A --to B [--db PATH]\n"
 	"       tally log receipt --entry N --key CEC.key [--out FILE] [--db PATH]\n"
 	"       tally log dump --out FILE [--db PATH]\n"
+	"       tally log cosign --add FILE --pub WITNESS.pub [--db PATH]\n"
 	"\n"
 	"checkpoint   sign the log's current tree (c2sp.org/tlog-checkpoint) with the\n"
 	"             CEC's key, store it and print it. The key's name is the origin.\n"
@@ -29,7 +31,11 @@ static const char help[] =
 	"receipt      sign a checkpoint and write entry N's receipt\n"
 	"             (c2sp.org/tlog-proof@v1): what a commission keeps to check later.\n"
 	"dump         every entry with its leaf hash, and every stored checkpoint: the\n"
-	"             file 'tally verify --dump' reads.\n";
+	"             file 'tally verify --dump' reads.\n"
+	"cosign       add the cosignature of witness WITNESS.pub on FILE (what\n"
+	"             'tally witness' printed) to the stored checkpoint it cosigns\n"
+	"             [L026 if the log never signed it]; 'tally log checkpoint' then\n"
+	"             publishes it while the log has not grown.\n";
 
 static const char publish_help[] =
 	"usage: tally publish [--db PATH] [--quiet]\n"
@@ -90,6 +96,29 @@ int cli_log_checkpoint(tally_store *s, const char *keyfile, char **note, size_t 
 		goto fail;
 	if (tally_note_sign(body, blen, &k, 1, 0, note, len, &err) != TALLY_OK)
 		goto fail;
+	{
+		/* the same tree signed before: Ed25519 is deterministic, so the stored
+		 * note starts with this one; publish it with its cosignatures */
+		tally_checkpoint_row *cps = NULL;
+		size_t n_cp = 0;
+		if (tally_store_checkpoints(s, &cps, &n_cp, &err) != TALLY_OK) {
+			tally_free(*note);
+			*note = NULL;
+			goto fail;
+		}
+		if (n_cp > 0 && cps[n_cp - 1].size == cp.size &&
+		    strncmp(cps[n_cp - 1].note, *note, *len) == 0) {
+			tally_free(*note);
+			*note = cps[n_cp - 1].note;
+			*len = strlen(*note);
+			cps[n_cp - 1].note = NULL;
+			tally_store_checkpoints_free(cps, n_cp);
+			*size = cp.size;
+			rc = EXIT_OK;
+			goto out;
+		}
+		tally_store_checkpoints_free(cps, n_cp);
+	}
 	if (tally_store_checkpoint_add(s, cp.size, &cp.root, *note, &err) != TALLY_OK) {
 		tally_free(*note);
 		*note = NULL;
@@ -268,6 +297,68 @@ out:
 	return rc;
 }
 
+/* do_cosign adds the cosignature lines of witness "pubfile" found in the
+ * cosigned checkpoint "file" to the stored checkpoint of the same tree */
+static int do_cosign(tally_store *s, const char *file, const char *pubfile)
+{
+	tally_note_verifier w;
+	tally_note nt;
+	tally_checkpoint cp;
+	tally_error err = TALLY_ERROR_INIT;
+	size_t len = 0, added = 0;
+	char *note = cli_read(file, TALLY_NOTE_MAX_BYTES, &len), *lines = NULL;
+	int rc = EXIT_USER;
+
+	if (!note)
+		return EXIT_USER;
+	if (cli_read_verifier(pubfile, &w) != EXIT_OK)
+		goto out;
+	if (w.type != TALLY_NOTE_COSIGNATURE) {
+		tally_error_set(&err, TALLY_EINVAL, "L007", pubfile, "not a witness key");
+		goto fail;
+	}
+	if (tally_note_open(note, len, &w, 1, &nt, &err) != TALLY_OK ||
+	    tally_checkpoint_parse(note, nt.text_len, &cp, &err) != TALLY_OK)
+		goto fail;
+	/* the witness's own lines: "— name " and its key id */
+	if (!(lines = calloc(1, len + 1))) {
+		cli_errorf("out of memory");
+		goto out;
+	}
+	{
+		char prefix[TALLY_NOTE_MAX_NAME + 8];
+		size_t pl = (size_t)snprintf(prefix, sizeof prefix, "\xe2\x80\x94 %s ", w.name), ol = 0;
+		for (const char *l = note + nt.text_len + 1; *l;) {
+			const char *e = strchr(l, '\n');
+			size_t ll = e ? (size_t)(e - l) + 1 : strlen(l);
+			if (e && ll > pl && strncmp(l, prefix, pl) == 0) {
+				uint8_t raw[4 + 8 + 64];
+				size_t rl = 0;
+				if (sodium_base642bin(raw, sizeof raw, l + pl, ll - pl - 1, NULL, &rl, NULL,
+				                      sodium_base64_VARIANT_ORIGINAL) == 0 && rl >= 4 &&
+				    ((uint32_t)raw[0] << 24 | (uint32_t)raw[1] << 16 |
+				     (uint32_t)raw[2] << 8 | raw[3]) == w.id) {
+					memcpy(lines + ol, l, ll);
+					ol += ll;
+				}
+			}
+			l += ll;
+		}
+	}
+	if (tally_store_checkpoint_cosign(s, cp.size, &cp.root, lines, &added, &err) != TALLY_OK)
+		goto fail;
+	printf("%zu cosignature%s by '%s' added to the checkpoint of %llu entries\n", added,
+	       added == 1 ? "" : "s", w.name, (unsigned long long)cp.size);
+	rc = EXIT_OK;
+	goto out;
+fail:
+	cli_error(&err);
+out:
+	free(lines);
+	free(note);
+	return rc;
+}
+
 int cmd_log(int argc, char **argv)
 {
 	static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
@@ -277,10 +368,13 @@ int cmd_log(int argc, char **argv)
 	                                     {"size", required_argument, NULL, 's'},
 	                                     {"from", required_argument, NULL, 'f'},
 	                                     {"to", required_argument, NULL, 't'},
+	                                     {"add", required_argument, NULL, 'a'},
+	                                     {"pub", required_argument, NULL, 'p'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	const char *db = cli_default_db(), *key = NULL, *out = NULL, *sub = NULL;
 	const char *entry_s = NULL, *size_s = NULL, *from_s = NULL, *to_s = NULL;
+	const char *add = NULL, *pub = NULL;
 	uint64_t entry = 0, size = 0, from = 0, to = 0;
 	int c, rc = EXIT_OK;
 
@@ -290,7 +384,7 @@ int cmd_log(int argc, char **argv)
 		argv++;
 	}
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hd:k:o:e:s:f:t:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hd:k:o:e:s:f:t:a:p:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'k': key = optarg; break;
@@ -299,6 +393,8 @@ int cmd_log(int argc, char **argv)
 		case 's': size_s = optarg; break;
 		case 'f': from_s = optarg; break;
 		case 't': to_s = optarg; break;
+		case 'a': add = optarg; break;
+		case 'p': pub = optarg; break;
 		case 'h': fputs(help, stdout); return EXIT_OK;
 		default: return cli_usage("log", "bad option");
 		}
@@ -306,8 +402,8 @@ int cmd_log(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage("log", "unexpected argument '%s'", argv[optind]);
 	if (!sub)
-		return cli_usage("log", "give a subcommand: checkpoint, proof, consistency, receipt "
-		                 "or dump");
+		return cli_usage("log", "give a subcommand: checkpoint, proof, consistency, receipt, "
+		                 "dump or cosign");
 	if ((entry_s && !parse_u64(entry_s, &entry)) || (size_s && !parse_u64(size_s, &size)) ||
 	    (from_s && !parse_u64(from_s, &from)) || (to_s && !parse_u64(to_s, &to)))
 		return cli_usage("log", "--entry, --size, --from and --to take a whole number");
@@ -321,7 +417,10 @@ int cmd_log(int argc, char **argv)
 		return cli_usage("log", "receipt needs --entry and --key");
 	else if (strcmp(sub, "dump") == 0 && !out)
 		return cli_usage("log", "dump needs --out (- for standard output)");
-	else if (strcmp(sub, "checkpoint") != 0 && strcmp(sub, "proof") != 0 &&
+	else if (strcmp(sub, "cosign") == 0 && (!add || !pub))
+		return cli_usage("log", "cosign needs --add FILE and --pub WITNESS.pub");
+	else if (strcmp(sub, "cosign") != 0 && strcmp(sub, "checkpoint") != 0 &&
+	         strcmp(sub, "proof") != 0 &&
 	         strcmp(sub, "consistency") != 0 && strcmp(sub, "receipt") != 0 &&
 	         strcmp(sub, "dump") != 0)
 		return cli_usage("log", "unknown subcommand '%s'", sub);
@@ -338,6 +437,8 @@ int cmd_log(int argc, char **argv)
 		rc = do_consistency(s, from, to);
 	else if (strcmp(sub, "receipt") == 0)
 		rc = cli_log_receipt(s, entry, key, out);
+	else if (strcmp(sub, "cosign") == 0)
+		rc = do_cosign(s, add, pub);
 	else
 		rc = do_dump(s, out);
 	tally_election_free(e);

@@ -25,6 +25,7 @@ static const cli_command commands[] = {
 	{"publish", cmd_publish, "log a results statement: the totals at every level"},
 	{"keys", cmd_keys, "make Ed25519 keys; register a commission's key for its station"},
 	{"log", cmd_log, "the transparency log: checkpoints, proofs, receipts, dump"},
+	{"witness", cmd_witness, "witness the log: check consistency, cosign the checkpoint"},
 	{"verify", cmd_verify, "check a log dump offline: signatures, roots, protocols, totals"},
 	{"serve", cmd_serve, "run the election-night HTTP server: API and dashboard"},
 	{"user", cmd_user, "add, list or revoke users of the HTTP API (tokens, roles)"},

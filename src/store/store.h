@@ -34,10 +34,12 @@ int tally_store_create(const char *path, const tally_election *e, tally_store **
 
 /* tally_store_create_import does the same with the accepted protocols of an
  * import already in it (as tally_store_import would add them), all or
- * nothing. */
+ * nothing. With "log", every imported protocol is also an entry of the
+ * transparency log, so that results published over the import verify. */
 int tally_store_create_import(const char *path, const tally_election *e,
                               const tally_protocol *protocols, size_t n,
-                              const char *operator_id, tally_store **out, tally_error *err);
+                              const char *operator_id, bool log, tally_store **out,
+                              tally_error *err);
 
 /* tally_store_open opens an existing database. TALLY_ENOTFOUND (S001) if
  * "path" does not exist; TALLY_ESTORE (S003) if it is not a tally database
@@ -217,6 +219,14 @@ int tally_store_log_entry(tally_store *s, uint64_t idx, uint8_t **bytes, size_t 
  * stored log was altered); signing both would be a split view. */
 int tally_store_checkpoint_add(tally_store *s, uint64_t size, const tally_hash *root,
                                const char *note, tally_error *err);
+
+/* tally_store_checkpoint_cosign adds witness cosignature lines "lines"
+ * (each "— name base64\n", already verified by the caller) to the latest
+ * stored checkpoint of "size" leaves with "root"; lines it holds already
+ * are skipped ("*added" counts the others). TALLY_ENOTFOUND (L026) when no
+ * stored checkpoint has that size and root. */
+int tally_store_checkpoint_cosign(tally_store *s, uint64_t size, const tally_hash *root,
+                                  const char *lines, size_t *added, tally_error *err);
 
 /* The stored checkpoints, oldest first; free with tally_store_checkpoints_free. */
 typedef struct tally_checkpoint_row {

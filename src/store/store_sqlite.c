@@ -123,7 +123,8 @@ enum stmt_id {
 	Q_ENTRY_INS, Q_ENTRY_SET, Q_PROTO_INS, Q_IMPORT_NEW, Q_IMPORT_INS, Q_IMPORT_INS_N,
 	Q_IMPORT_DONE, Q_RESOLUTION_INS, Q_ENTRIES_ALL, Q_ENTRIES_ST, Q_CONFLICTS,
 	Q_ANNUL_INS, Q_ANNUL_ALL, Q_TURNOUT_ST, Q_TURNOUT_INS, Q_TURNOUT_ALL, Q_COUNT,
-	Q_LOG_NEXT, Q_LOG_INS, Q_LOG_GET, Q_LOG_LEAVES, Q_CP_INS, Q_CP_LAST, Q_CP_ALL, Q_KEY_INS,
+	Q_LOG_NEXT, Q_LOG_INS, Q_LOG_GET, Q_LOG_LEAVES, Q_CP_INS, Q_CP_LAST, Q_CP_ALL, Q_CP_FIND,
+	Q_CP_SET, Q_KEY_INS,
 	Q_KEY_GET,
 	Q__N
 };
@@ -203,6 +204,9 @@ static const char *const stmt_sql[Q__N] = {
 	[Q_CP_INS] = "INSERT INTO checkpoints(size, root, note, created) VALUES(?1, ?2, ?3, ?4)",
 	[Q_CP_LAST] = "SELECT size, root FROM checkpoints ORDER BY id DESC LIMIT 1",
 	[Q_CP_ALL] = "SELECT size, note FROM checkpoints ORDER BY id",
+	[Q_CP_FIND] = "SELECT id, note FROM checkpoints WHERE size = ?1 AND root = ?2"
+	              " ORDER BY id DESC LIMIT 1",
+	[Q_CP_SET] = "UPDATE checkpoints SET note = ?2 WHERE id = ?1",
 	[Q_KEY_INS] = "INSERT INTO station_keys(station, pub, log_idx) VALUES(?1, ?2, ?3)",
 	[Q_KEY_GET] = "SELECT pub FROM station_keys WHERE station = ?1",
 };
@@ -230,6 +234,7 @@ struct tally_store {
 	tally_merkle_tree *tree; /* the log's tree, loaded on first use (log_tree) */
 	tally_hash *pend;      /* leaf hashes appended by the open transaction */
 	size_t n_pend, cap_pend;
+	bool log_imports;      /* tally_store_import also logs every protocol */
 };
 
 /* ==== Small helpers ==== */
@@ -656,7 +661,7 @@ static int log_definition(tally_store *s, const tally_election *e, tally_error *
  * renamed into place, so it is written without a journal and without
  * syncing; publish() makes it durable before it becomes visible. */
 static int build_file(const char *tmp, const tally_election *e, const tally_protocol *protocols,
-                      size_t n, const char *operator_id, tally_error *err)
+                      size_t n, const char *operator_id, bool log, tally_error *err)
 {
 	tally_store *s = NULL;
 	int rc = TALLY_OK;
@@ -683,12 +688,16 @@ static int build_file(const char *tmp, const tally_election *e, const tally_prot
 	}
 	if ((rc = insert_definition(s, e, err)) != TALLY_OK)
 		goto out;
-	if ((rc = log_definition(s, e, err)) != TALLY_OK)
+	/* a new election's log starts with its definition; an import of real
+	 * data is logged only when asked for (the definition of a million
+	 * stations alone is some 150 MB of log) */
+	if ((n == 0 || log) && (rc = log_definition(s, e, err)) != TALLY_OK)
 		goto out;
 	if ((rc = tx_commit(s, err)) != TALLY_OK)
 		goto out;
 	if ((rc = load_sizes(s, err)) != TALLY_OK)
 		goto out;
+	s->log_imports = log;
 	if (n > 0)
 		rc = tally_store_import(s, e, protocols, n, operator_id, err);
 out:
@@ -744,7 +753,8 @@ static int publish(const char *tmp, const char *path, tally_error *err)
 
 int tally_store_create_import(const char *path, const tally_election *e,
                               const tally_protocol *protocols, size_t n,
-                              const char *operator_id, tally_store **out, tally_error *err)
+                              const char *operator_id, bool log, tally_store **out,
+                              tally_error *err)
 {
 	struct stat sb;
 	int rc;
@@ -764,7 +774,7 @@ int tally_store_create_import(const char *path, const tally_election *e,
 		return oom(err);
 	snprintf(tmp, tl, "%s.creating.%ld", path, (long)getpid());
 	unlink(tmp);
-	rc = build_file(tmp, e, protocols, n, operator_id, err);
+	rc = build_file(tmp, e, protocols, n, operator_id, log, err);
 	if (rc != TALLY_OK && err && strstr(err->where, ".creating."))
 		snprintf(err->where, sizeof err->where, "%s", path); /* name what the user asked for */
 	if (rc == TALLY_OK)
@@ -784,7 +794,7 @@ int tally_store_create_import(const char *path, const tally_election *e,
 int tally_store_create(const char *path, const tally_election *e, tally_store **out,
                        tally_error *err)
 {
-	return tally_store_create_import(path, e, NULL, 0, "init", out, err);
+	return tally_store_create_import(path, e, NULL, 0, "init", false, out, err);
 }
 
 /* check_ours reads the header fields without changing the file, so a file
@@ -2297,9 +2307,12 @@ static int import_rows(tally_store *s, const tally_election *e, const tally_prot
 	return TALLY_OK;
 }
 
-/* An import writes one imports row and one small protocols row per
- * station (version 1, pointing at the import) and nothing else, which is
- * what makes a million stations take about a second. */
+/* An import writes one imports row and one small protocols row per station
+ * (version 1, pointing at the import) and, when the store was created to
+ * log imports, each protocol's log entry (the canonical JSON of the
+ * protocol, as for an unsigned accepted entry), in one transaction. Without
+ * the log a million stations take about a second; with it, several times
+ * as long. */
 int tally_store_import(tally_store *s, const tally_election *e, const tally_protocol *protocols,
                        size_t n, const char *operator_id, tally_error *err)
 {
@@ -2307,6 +2320,7 @@ int tally_store_import(tally_store *s, const tally_election *e, const tally_prot
 	unsigned char *vals[STORE_BATCH];
 	size_t lens[STORE_BATCH];
 	unsigned char *busy = NULL;
+	tally_entry *imp = NULL;  /* the logged form of each imported protocol */
 	uint32_t n_vals = 0;
 	char now[32] = "";
 	int64_t import_id = 0;
@@ -2322,8 +2336,15 @@ int tally_store_import(tally_store *s, const tally_election *e, const tally_prot
 		return tally_error_set(err, TALLY_ELIMIT, "", s->path,
 		                       "an import holds at most %d stations", TALLY_MAX_STATIONS);
 	now_utc(now);
-	if ((rc = tx_begin(s, err)) != TALLY_OK)
+	if (!(imp = tally_calloc(1, sizeof *imp)))
+		return oom(err);
+	copy_field(imp->operator_id, sizeof imp->operator_id, operator_id);
+	/* the mark 'tally verify' knows imported data by (docs/log-format.md) */
+	copy_field(imp->reason, sizeof imp->reason, "imported");
+	if ((rc = tx_begin(s, err)) != TALLY_OK) {
+		tally_free(imp);
 		return rc;
+	}
 	if ((rc = stations_with_entries(s, e, &busy, err)) != TALLY_OK)
 		goto out;
 	if ((rc = stmt(s, Q_IMPORT_NEW, &q, err)) != TALLY_OK)
@@ -2350,6 +2371,10 @@ int tally_store_import(tally_store *s, const tally_election *e, const tally_prot
 				                     "fills stations with none");
 				goto out;
 			}
+			/* logged as version 1, in this transaction, like an accepted entry */
+			imp->p = *p;
+			if (s->log_imports && (rc = log_protocol(s, e, imp, 1, NULL, NULL, err)) != TALLY_OK)
+				goto out;
 			if (tally_protocol_pack(p, &vals[n_vals], &lens[n_vals]) != TALLY_OK) {
 				rc = oom(err);
 				goto out;
@@ -2381,6 +2406,7 @@ out:
 	for (uint32_t k = 0; k < STORE_BATCH; k++)
 		tally_free(vals[k]);
 	tally_free(busy);
+	tally_free(imp);
 	return rc;
 }
 
@@ -2614,6 +2640,24 @@ int tally_store_log_tree(tally_store *s, const tally_merkle_tree **out, tally_er
 	uint64_t want = 0;
 	int rc = TALLY_OK, src = 0;
 
+	if (s->tree && sqlite3_get_autocommit(s->db)) {
+		/* another connection (the command line beside `tally serve`) may
+		 * have appended: reload when the stored log has another size */
+		uint64_t next = 0;
+		if ((rc = stmt(s, Q_LOG_NEXT, &q, err)) != TALLY_OK)
+			return rc;
+		src = sqlite3_step(q);
+		if (src == SQLITE_ROW)
+			next = col_u64(q, 0);
+		sqlite3_reset(q);
+		q = NULL;
+		if (src != SQLITE_ROW)
+			return db_fail(s, err);
+		if (next != tally_merkle_tree_size(s->tree)) {
+			tally_merkle_tree_free(s->tree);
+			s->tree = NULL;
+		}
+	}
 	if (s->tree) {
 		*out = s->tree;
 		return TALLY_OK;
@@ -2760,6 +2804,90 @@ int tally_store_checkpoint_add(tally_store *s, uint64_t size, const tally_hash *
 out:
 	if (rc != TALLY_OK)
 		tx_rollback(s);
+	return rc;
+}
+
+int tally_store_checkpoint_cosign(tally_store *s, uint64_t size, const tally_hash *root,
+                                  const char *lines, size_t *added, tally_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	char *note = NULL;
+	int64_t id = 0;
+	int rc, src, b = 0;
+	size_t nl = 0, cap = 0;
+
+	*added = 0;
+	if ((rc = tx_begin(s, err)) != TALLY_OK)
+		return rc;
+	if ((rc = stmt(s, Q_CP_FIND, &q, err)) != TALLY_OK)
+		goto out;
+	b |= bind_u64(q, 1, size);
+	b |= bind_blob(q, 2, root->b, TALLY_HASH_SIZE);
+	if (b) {
+		rc = bind_fail(s, b, err);
+		goto out;
+	}
+	src = sqlite3_step(q);
+	if (src == SQLITE_ROW) {
+		id = sqlite3_column_int64(q, 0);
+		note = tally_strdup(col_text(q, 1));
+		sqlite3_reset(q);
+		if (!note) {
+			rc = oom(err);
+			goto out;
+		}
+	} else {
+		sqlite3_reset(q);
+		if (src != SQLITE_DONE)
+			rc = db_fail(s, err);
+		else
+			rc = tally_error_set(err, TALLY_ENOTFOUND, "L026", s->path, "no stored checkpoint "
+			                     "of %llu entries with this root: the cosigned checkpoint is "
+			                     "not one this log signed", (unsigned long long)size);
+		goto out;
+	}
+	nl = strlen(note);
+	cap = nl + strlen(lines) + 1;
+	{
+		char *nn = tally_realloc(note, cap);
+		if (!nn) {
+			rc = oom(err);
+			goto out;
+		}
+		note = nn;
+	}
+	for (const char *l = lines; *l;) {
+		const char *e = strchr(l, '\n');
+		size_t ll = e ? (size_t)(e - l) + 1 : strlen(l);
+		bool have = false;
+		/* a line the stored note holds already is not added twice */
+		for (const char *p = strstr(note, "\n\n"); p && !have; p = strchr(p + 1, '\n'))
+			have = strncmp(p + 1, l, ll) == 0;
+		if (!have && e) {
+			memcpy(note + nl, l, ll);
+			nl += ll;
+			note[nl] = '\0';
+			(*added)++;
+		}
+		l += ll;
+	}
+	if (*added) {
+		if ((rc = stmt(s, Q_CP_SET, &q, err)) != TALLY_OK)
+			goto out;
+		b |= sqlite3_bind_int64(q, 1, id);
+		b |= bind_text(q, 2, note);
+		if (b) {
+			rc = bind_fail(s, b, err);
+			goto out;
+		}
+		if ((rc = step_done(s, q, err)) != TALLY_OK)
+			goto out;
+	}
+	rc = tx_commit(s, err);
+out:
+	if (rc != TALLY_OK)
+		tx_rollback(s);
+	tally_free(note);
 	return rc;
 }
 

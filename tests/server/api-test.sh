@@ -334,12 +334,88 @@ sleep 1.1
 got=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $CEC" "$BASE/api/v1/me")
 [ "$got" = 200 ] && ok "rate limit refills" || bad "rate limit refills" "$got"
 
+# ---- group commit: many concurrent submissions, each stored exactly once ----
+# a fresh election of 120 stations; both entries of every station, one
+# request each (240), sent 32 at a time, so that requests share commits
+setup "$TALLY" simulate --out gsim --constituencies 4 --stations 120 --typos 0 --bad 0 --warnings 0
+setup "$TALLY" init --db g.db gsim/definition.json
+GCEC=$("$TALLY" user add --db g.db --role cec --name cec-group 2>>users.err)
+"$TALLY" serve --db g.db --port 0 --bind 127.0.0.1 --rate 100000 --burst 100000 > group.out 2> group.err &
+pids="$pids $!"
+i=0
+while [ $i -lt 100 ] && ! grep -q 'http://127.0.0.1:' group.out 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+GBASE=http://127.0.0.1:$(sed -n 's|.*http://127\.0\.0\.1:\([0-9][0-9]*\)/.*|\1|p' group.out)
+mkdir -p g
+for n in 1 2; do grep '"station"' gsim/entries-$n.json | sed 's/,$//'; done |
+	awk '{ f = sprintf("g/%03d.json", NR); print > f; close(f) }'
+ls g/*.json | xargs -P 32 -I{} curl -s -o {}.out -w '%{http_code}\n' \
+	-H "Authorization: Bearer $GCEC" --data-binary @{} "$GBASE/api/v1/protocols" > gcodes
+n201=$(grep -c '^201$' gcodes) n202=$(grep -c '^202$' gcodes) nall=$(wc -l < gcodes)
+[ "$nall" -eq 240 ] && [ "$n201" -eq 120 ] && [ "$n202" -eq 120 ] &&
+	ok "group commit: 240 concurrent submissions, 120 pending + 120 accepted" ||
+	bad "group commit: 240 concurrent submissions" "$nall answers, $n201 x 201, $n202 x 202: $(sort gcodes | uniq -c | tr '\n' ' ')"
+# each answer is its own request's: the station it names is the one it sent
+mism=0
+for f in g/*.json; do
+	st=$(sed -n 's/.*"station":"\([^"]*\)".*/\1/p' "$f")
+	grep -q "\"station\":\"$st\"" "$f.out" || mism=$((mism + 1))
+done
+[ $mism -eq 0 ] && ok "group commit: every answer names its own station" || bad "group commit: every answer names its own station" "$mism mismatched"
+# stored exactly once: two entries per station, both accepted
+once=0 total=0
+for st in $(grep '"station"' gsim/entries-1.json | sed 's/.*"station":"\([^"]*\)".*/\1/'); do
+	curl -s -H "Authorization: Bearer $GCEC" "$GBASE/api/v1/stations/$st/entries" > gent.json
+	k=$(grep -o '"state":"accepted"' gent.json | wc -l)
+	total=$((total + 1))
+	[ "$k" -eq 2 ] && once=$((once + 1))
+done
+[ $once -eq 120 ] && [ $total -eq 120 ] && ok "group commit: each station stored exactly twice (no loss, no repeat)" ||
+	bad "group commit: stored exactly once" "$once of $total stations with exactly two accepted entries"
+"$TALLY" results --db g.db --format json > gcli.json 2>/dev/null
+curl -s "$GBASE/api/v1/results" > gapi.json
+cmp -s gcli.json gapi.json && ok "group commit: API results = tally results after the burst" || bad "group commit: results" "differ"
+
+# ---- the transparency log, public (docs/api-http.md): checkpoint, entries, proofs, a witness ----
+MAIN=http://127.0.0.1:$(sed -n 's|.*http://127\.0\.0\.1:\([0-9][0-9]*\)/.*|\1|p' main.out)
+lg() { # lg NAME STATUS CODE PATH: an anonymous GET on the main server
+	rm -f "$W/body"
+	got=$(curl -s -o "$W/body" -w '%{http_code}' "$MAIN$4")
+	if [ "$got" != "$2" ]; then bad "$1" "status $got, expected $2"; return 1; fi
+	if [ "$3" != "-" ] && ! grep -q "\"code\":\"$3\"" "$W/body"; then bad "$1" "no error code $3"; return 1; fi
+	ok "$1"
+}
+lg "log: no checkpoint yet is L027" 404 L027 /api/v1/log/checkpoint
+setup "$TALLY" keys generate --name tally.example.org/api --out cec.key
+setup "$TALLY" keys generate --witness --name witness.example.org --out w.key
+setup "$TALLY" log checkpoint --db t.db --key cec.key
+lg "log: checkpoint" 200 - /api/v1/log/checkpoint && has "log: checkpoint is the signed note" "— tally.example.org/api "
+N=$(sed -n 2p "$W/body")
+lg "log: entries" 200 - "/api/v1/log/entries?start=0&end=2" && has "log: entries carry index and leaf" '"index":1,"leaf":"'
+lg "log: entries without a range is L028" 400 L028 /api/v1/log/entries
+lg "log: entries with a bad number is L028" 400 L028 "/api/v1/log/entries?start=x&end=2"
+lg "log: entries past the end is L006" 400 L006 "/api/v1/log/entries?start=0&end=$((N + 1))"
+lg "log: inclusion proof" 200 - "/api/v1/log/proof/inclusion?index=1&size=$N" && has "log: inclusion proof hashes" '"proof":["'
+lg "log: inclusion proof outside the tree is L006" 400 L006 "/api/v1/log/proof/inclusion?index=$N&size=$N"
+lg "log: consistency proof" 200 - "/api/v1/log/proof/consistency?from=1&to=$N" && has "log: consistency proof roots" '"root2":"'
+lg "log: consistency proof from 0 is L006" 400 L006 "/api/v1/log/proof/consistency?from=0&to=$N"
+"$TALLY" witness --log "$MAIN" --cec cec.pub --key w.key --state w.state > wit.out 2>&1 \
+	&& grep -q '^— witness.example.org ' wit.out && ok "witness over HTTP: first checkpoint" || bad "witness over HTTP: first checkpoint" "$(cat wit.out)"
+setup "$TALLY" annul --db t.db --station C003-002 --reason "court order 7" --by judge
+setup "$TALLY" log checkpoint --db t.db --key cec.key
+"$TALLY" witness --log "$MAIN" --cec cec.pub --key w.key --state w.state --out co.cp > wit.out 2>&1 \
+	&& ok "witness over HTTP: consistent with the last one" || bad "witness over HTTP: consistent" "$(cat wit.out)"
+setup "$TALLY" log cosign --db t.db --add co.cp --pub w.pub
+lg "log: checkpoint with its cosignature" 200 - /api/v1/log/checkpoint && has "log: cosignature published" "— witness.example.org "
+
 # ---- stop: a clean exit, no sanitizer reports ----
 for p in $pids; do kill "$p" 2>/dev/null; done
 for p in $pids; do wait "$p"; rc=$?; [ $rc -eq 0 ] && ok "server $p exits 0 on SIGTERM" || bad "server $p exits 0 on SIGTERM" "exit $rc"; done
 pids=""
-if grep -l -e AddressSanitizer -e 'runtime error:' -e LeakSanitizer main.err limited.err >/dev/null 2>&1; then
-	bad "no sanitizer reports" "$(cat main.err limited.err | head -30)"
+grep -q 'protocol submissions in [0-9]* group commits' group.err &&
+	ok "group commit: the server reports its commits ($(sed -n 's/.*: \(.*group commits\)/\1/p' group.err))" ||
+	bad "group commit: the server reports its commits" "$(head -5 group.err)"
+if grep -l -e AddressSanitizer -e 'runtime error:' -e LeakSanitizer main.err limited.err group.err >/dev/null 2>&1; then
+	bad "no sanitizer reports" "$(cat main.err limited.err group.err | head -30)"
 else
 	ok "no sanitizer reports"
 fi

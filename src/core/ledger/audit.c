@@ -24,7 +24,8 @@
 typedef struct version_seen {
 	uint64_t version;
 	uint64_t index;     /* the log entry */
-	tally_hash body;    /* SHA-256 of the submitted bytes, via the leaf hash of the body */
+	const uint8_t *body; /* the submitted bytes (in the dump, which outlives the replay) */
+	size_t len;
 } version_seen;
 
 typedef struct station_state {
@@ -248,6 +249,98 @@ static void check_entries(audit *a)
 
 /* ==== Replay ==== */
 
+/* expect: the literal "lit" at *p */
+static bool lit(const uint8_t **p, const uint8_t *end, const char *l)
+{
+	size_t n = strlen(l);
+
+	if ((size_t)(end - *p) < n || memcmp(*p, l, n) != 0)
+		return false;
+	*p += n;
+	return true;
+}
+
+/* a string of [0x20-0x7E] without '"' or '\\' up to the closing quote */
+static bool plain(const uint8_t **p, const uint8_t *end, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	while (*p < end && **p != '"') {
+		uint8_t c = **p;
+		if (c < 0x20 || c > 0x7E || c == '\\' || n + 1 >= cap)
+			return false;
+		out[n++] = (char)c;
+		(*p)++;
+	}
+	out[n] = '\0';
+	return *p < end && n > 0 && (*p)++;
+}
+
+/* a count: "0" or digits without a leading zero, at most TALLY_MAX_COUNT */
+static bool count(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+	uint64_t v = 0;
+	const uint8_t *s = *p;
+
+	while (*p < end && **p >= '0' && **p <= '9' && *p - s < 11)
+		v = v * 10 + (uint64_t)(*(*p)++ - '0');
+	if (*p == s || (s[0] == '0' && *p - s > 1) || v > TALLY_MAX_COUNT)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* a "key": */
+static bool key(const uint8_t **p, const uint8_t *end, const char *k)
+{
+	return lit(p, end, "\"") && lit(p, end, k) && lit(p, end, "\":");
+}
+
+/* fast_parse reads a protocol body of station "st" in exactly the canonical
+ * form tally_entry_to_json writes for plain ASCII strings (fixed key order,
+ * no spaces, no escapes, no leading zeros), which is what the store logs,
+ * without a JSON library: a million bodies parse in a fraction of a second
+ * instead of several seconds. It gives the same entry the full parser
+ * would; anything else returns false and is left to tally_entries_parse,
+ * which also names what is wrong. "*oom" is set when memory ran out. */
+static bool fast_parse(const tally_election *e, uint32_t st, const uint8_t *b, size_t len,
+                       tally_entry *en, int *oom)
+{
+	const uint8_t *p = b, *end = b + len;
+	const tally_template *t = e->tmpl;
+	const tally_constituency *c = &e->constituencies[e->stations[st].constituency];
+
+	memset(en, 0, sizeof *en);
+	if (!lit(&p, end, "{\"station\":\"") || !lit(&p, end, e->stations[st].id) ||
+	    !lit(&p, end, "\",\"operator\":\"") ||
+	    !plain(&p, end, en->operator_id, sizeof en->operator_id) ||
+	    !tally__id_ok(en->operator_id))
+		return false;
+	if (lit(&p, end, ",\"reason\":\"") && !plain(&p, end, en->reason, sizeof en->reason))
+		return false;
+	if (!lit(&p, end, ",\"lines\":{"))
+		return false;
+	if (tally_protocol_init(&en->p, e, st) != TALLY_OK) {
+		*oom = 1;
+		return false;
+	}
+	for (uint32_t i = 0; i < t->n_lines; i++)
+		if ((i && !lit(&p, end, ",")) || !key(&p, end, t->lines[i].key) ||
+		    !count(&p, end, &en->p.lines[i]))
+			goto no;
+	if (!lit(&p, end, "},\"candidates\":{"))
+		goto no;
+	for (uint32_t i = 0; i < c->n_candidates; i++)
+		if ((i && !lit(&p, end, ",")) || !key(&p, end, e->candidates[c->candidates[i]].id) ||
+		    !count(&p, end, &en->p.cand[i]))
+			goto no;
+	if (lit(&p, end, "}}") && p == end)
+		return true;
+no:
+	tally_protocol_release(&en->p);
+	return false;
+}
+
 static int protocol_valid_copy(station_state *s, const tally_protocol *p, uint64_t version)
 {
 	tally_protocol cp;
@@ -279,8 +372,8 @@ static void replay_protocol(audit *a, uint64_t idx, const tally_log_entry *le, c
 	tally_entry *ents = NULL;
 	size_t n = 0;
 	tally_error err = TALLY_ERROR_INIT;
-	tally_hash body;
-	bool valid = true;
+	tally_entry fast;
+	bool valid = true, fast_used = false;
 
 	a->sum->protocols++;
 	if (st == TALLY_NONE) {
@@ -310,10 +403,10 @@ static void replay_protocol(audit *a, uint64_t idx, const tally_log_entry *le, c
 		}
 	}
 	/* one station, one version, one protocol */
-	tally_merkle_leaf_hash(le->u.protocol.body.p, le->u.protocol.body.len, &body);
 	for (uint32_t i = 0; i < s->n_seen; i++)
 		if (s->seen[i].version == le->u.protocol.version) {
-			if (!tally_hash_equal(&s->seen[i].body, &body))
+			if (s->seen[i].len != le->u.protocol.body.len ||
+			    memcmp(s->seen[i].body, le->u.protocol.body.p, s->seen[i].len) != 0)
 				find(a, TALLY_FINDING_PROBLEM, "V010", where,
 				     "station %s has two different protocols for version %llu (entries "
 				     "%llu and %llu)", le->u.protocol.station,
@@ -334,7 +427,8 @@ static void replay_protocol(audit *a, uint64_t idx, const tally_log_entry *le, c
 	}
 	s->seen[s->n_seen].version = le->u.protocol.version;
 	s->seen[s->n_seen].index = idx;
-	s->seen[s->n_seen].body = body;
+	s->seen[s->n_seen].body = le->u.protocol.body.p;
+	s->seen[s->n_seen].len = le->u.protocol.body.len;
 	s->n_seen++;
 	if (le->u.protocol.version != s->latest + 1)
 		find(a, TALLY_FINDING_PROBLEM, "V017", where,
@@ -345,8 +439,15 @@ static void replay_protocol(audit *a, uint64_t idx, const tally_log_entry *le, c
 		s->latest = le->u.protocol.version;
 
 	/* the body: exactly one protocol, of this station */
-	if (tally_entries_parse(e, (const char *)le->u.protocol.body.p, le->u.protocol.body.len,
-	                        where, "json", &ents, &n, &err) != TALLY_OK) {
+	if (fast_parse(e, st, le->u.protocol.body.p, le->u.protocol.body.len, &fast, &a->oom)) {
+		ents = &fast;
+		n = 1;
+		fast_used = true;
+	} else if (a->oom) {
+		return;
+	} else if (tally_entries_parse(e, (const char *)le->u.protocol.body.p,
+	                               le->u.protocol.body.len, where, "json", &ents, &n, &err) !=
+	           TALLY_OK) {
 		if (err.status == TALLY_ENOMEM)
 			a->oom = 1;
 		find(a, TALLY_FINDING_PROBLEM, "V015", where,
@@ -370,6 +471,13 @@ static void replay_protocol(audit *a, uint64_t idx, const tally_log_entry *le, c
 			if (e->tmpl->relations[ck.v[k].relation].severity != TALLY_SEV_ERROR)
 				continue;
 			tally_violation_describe(e, &ck.v[k], desc, sizeof desc);
+			if (le->u.protocol.version == 1 && strcmp(ents[0].reason, "imported") == 0) {
+				/* imported data is kept as it was published, and counted */
+				find(a, TALLY_FINDING_INFO, "V009", where,
+				     "station %s's imported protocol breaks a control relation (counted "
+				     "as imported): %s", le->u.protocol.station, desc);
+				continue;
+			}
 			find(a, TALLY_FINDING_PROBLEM, "V009", where,
 			     "station %s's protocol version %llu breaks a control relation: %s",
 			     le->u.protocol.station, (unsigned long long)le->u.protocol.version, desc);
@@ -379,7 +487,10 @@ static void replay_protocol(audit *a, uint64_t idx, const tally_log_entry *le, c
 	if (valid && le->u.protocol.version >= s->valid_version &&
 	    protocol_valid_copy(s, &ents[0].p, le->u.protocol.version) != TALLY_OK)
 		a->oom = 1;
-	tally_entries_free(ents, n);
+	if (fast_used)
+		tally_protocol_release(&fast.p);
+	else
+		tally_entries_free(ents, n);
 }
 
 static void replay_key(audit *a, uint64_t idx, const tally_log_entry *le, const char *where)

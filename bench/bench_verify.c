@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bench_verify.c: full verification of a 1,000,000-entry transparency log
+ * (bench/README.md, "Transparency log: full verification"). Through the
+ * library alone (no command line, no database) it simulates an election of
+ * N - 2 stations (default N = 1,000,000), logs its definition, one
+ * protocol per station (the canonical JSON of the accepted entry, as
+ * `tally submit` logs an unsigned protocol) and the results statement of
+ * the count, signs a checkpoint with a CEC key, and writes the dump
+ * ('tally log dump' format) to a file. Then it times what `tally verify`
+ * does: reading the file, parsing the dump, and tally_log_audit with all
+ * recomputation (every leaf hash, the root, every entry decoded, every
+ * protocol parsed and checked against every control relation, the results
+ * statement recomputed line by line). The audit must find no problem.
+ *
+ *   make bench-verify        or   build/bench_verify [N] [DUMP]
+ */
+#include "tally/tally.h"
+#include "tally/audit.h"
+#include "tally/sim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+typedef struct buf {
+	char *p;
+	size_t n, cap;
+} buf;
+
+static void put(buf *b, char *s, size_t n)
+{
+	if (!s) {
+		fprintf(stderr, "out of memory\n");
+		exit(1);
+	}
+	if (b->n + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 1 << 20;
+		while (cap < b->n + n)
+			cap *= 2;
+		char *np = realloc(b->p, cap);
+		if (!np) {
+			fprintf(stderr, "out of memory\n");
+			exit(1);
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	tally_free(s);
+}
+
+/* append one entry to the tree and the dump */
+static void log_entry(tally_merkle_tree *t, buf *dump, tally_log_entry *le)
+{
+	tally_error err = TALLY_ERROR_INIT;
+	uint8_t *bytes = NULL;
+	size_t len = 0, ll = 0;
+	uint64_t idx = 0;
+	tally_hash leaf;
+
+	if (tally_log_entry_encode(le, &bytes, &len, &err) != TALLY_OK) {
+		fprintf(stderr, "encode: %s [%s]\n", err.msg, err.code);
+		exit(1);
+	}
+	tally_merkle_leaf_hash(bytes, len, &leaf);
+	if (tally_merkle_tree_append_hash(t, &leaf, &idx, &err) != TALLY_OK)
+		exit(1);
+	char *line = tally_dump_entry_line(idx, &leaf, bytes, len, &ll);
+	put(dump, line, ll);
+	tally_free(bytes);
+}
+
+static void report(void *ctx, const tally_finding *f)
+{
+	(void)ctx;
+	if (f->kind == TALLY_FINDING_PROBLEM)
+		fprintf(stderr, "  %s %s: %s\n", f->code, f->where, f->msg);
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 1000000;
+	const char *path = argc > 2 ? argv[2] : "build/bench_verify.dump";
+	tally_error err = TALLY_ERROR_INIT;
+
+	if (n < 3 || n - 2 > TALLY_MAX_STATIONS) {
+		fprintf(stderr, "usage: bench_verify [N: 3..%d] [DUMP]\n", TALLY_MAX_STATIONS + 2);
+		return 2;
+	}
+	/* ---- the election and its log ---- */
+	double t0 = now();
+	tally_sim_options o;
+	tally_sim *sim = NULL;
+	tally_sim_options_default(&o);
+	o.stations = (uint32_t)(n - 2);
+	o.constituencies = o.stations < 125 ? o.stations : 125;
+	o.voters = (uint64_t)o.stations * 1000;
+	o.double_entry = false;
+	o.bad_protocols = o.typos = o.warnings = o.ties = o.invalid = 0;
+	if (tally_simulate(&o, &sim, &err) != TALLY_OK) {
+		fprintf(stderr, "simulate: %s [%s]\n", err.msg, err.code);
+		return 1;
+	}
+	const tally_election *e = sim->e;
+	double t_sim = now() - t0;
+
+	t0 = now();
+	tally_merkle_tree *t = NULL;
+	buf dump = {0};
+	tally_log_entry le;
+	char *def = NULL;
+	size_t def_len = 0, ll = 0;
+	if (tally_merkle_tree_new(&t) != TALLY_OK ||
+	    tally_election_write(e, &def, &def_len, &err) != TALLY_OK)
+		return 1;
+	put(&dump, strdup(TALLY_DUMP_HEADER), strlen(TALLY_DUMP_HEADER));
+	memset(&le, 0, sizeof le);
+	le.type = TALLY_LOG_DEFINITION;
+	le.time = 1700000000;
+	snprintf(le.u.definition.election, sizeof le.u.definition.election, "%s", e->id);
+	le.u.definition.definition.p = (const uint8_t *)def;
+	le.u.definition.definition.len = def_len;
+	log_entry(t, &dump, &le);
+	tally_free(def);
+
+	tally_results *r = NULL;
+	if (tally_results_new(e, &r) != TALLY_OK)
+		return 1;
+	for (size_t i = 0; i < sim->n_round[0]; i++) {
+		const tally_entry *en = &sim->round[0][i];
+		char *json = NULL;
+		if (tally_entry_to_json(e, en, &json, &err) != TALLY_OK ||
+		    tally_results_add(r, &en->p, 1, &err) != TALLY_OK) {
+			fprintf(stderr, "protocol %zu: %s [%s]\n", i, err.msg, err.code);
+			return 1;
+		}
+		memset(&le, 0, sizeof le);
+		le.type = TALLY_LOG_PROTOCOL;
+		le.time = 1700000100 + i / 1000;
+		snprintf(le.u.protocol.station, sizeof le.u.protocol.station, "%s",
+		         e->stations[en->p.station].id);
+		le.u.protocol.version = 1;
+		le.u.protocol.body.p = (const uint8_t *)json;
+		le.u.protocol.body.len = strlen(json);
+		log_entry(t, &dump, &le);
+		tally_free(json);
+	}
+	for (size_t i = 0; i < sim->n_annul; i++)
+		tally_results_annul_station(r, sim->annul[i].station);
+	if (tally_results_finish(r, &err) != TALLY_OK)
+		return 1;
+	char *statement = NULL;
+	size_t st_len = 0;
+	uint64_t covered = tally_merkle_tree_size(t);
+	if (tally_results_statement(r, covered, &statement, &st_len) != TALLY_OK)
+		return 1;
+	memset(&le, 0, sizeof le);
+	le.type = TALLY_LOG_RESULTS;
+	le.time = 1700100000;
+	le.u.results.tree_size = covered;
+	le.u.results.statement.p = (const uint8_t *)statement;
+	le.u.results.statement.len = st_len;
+	log_entry(t, &dump, &le);
+	tally_free(statement);
+	tally_results_free(r);
+
+	/* the CEC's checkpoint */
+	uint8_t seed[32] = {7};
+	tally_note_signer cec;
+	tally_checkpoint cp;
+	char *body = NULL, *note = NULL;
+	size_t blen = 0, nlen = 0;
+	memset(&cp, 0, sizeof cp);
+	if (tally_note_signer_from_seed("bench.example.org/verify", TALLY_NOTE_ED25519, seed, &cec,
+	                                &err) != TALLY_OK)
+		return 1;
+	snprintf(cp.origin, sizeof cp.origin, "%s", cec.v.name);
+	cp.size = tally_merkle_tree_size(t);
+	if (tally_merkle_tree_root(t, cp.size, &cp.root, &err) != TALLY_OK ||
+	    tally_checkpoint_format(&cp, &body, &blen, &err) != TALLY_OK ||
+	    tally_note_sign(body, blen, &cec, 1, 0, &note, &nlen, &err) != TALLY_OK)
+		return 1;
+	char *cpline = tally_dump_checkpoint_line(note, nlen, &ll);
+	put(&dump, cpline, ll);
+	tally_free(body);
+	tally_free(note);
+	uint64_t entries = tally_merkle_tree_size(t);
+	tally_merkle_tree_free(t);
+	tally_sim_free(sim);
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(dump.p, 1, dump.n, f) != dump.n || fclose(f) != 0) {
+		fprintf(stderr, "cannot write %s\n", path);
+		return 1;
+	}
+	free(dump.p);
+	double t_log = now() - t0;
+	printf("log: %llu entries (%zu stations simulated in %.1f s), dump of %.0f MB written to "
+	       "%s in %.1f s\n", (unsigned long long)entries, (size_t)o.stations, t_sim,
+	       (double)dump.n / 1e6, path, t_log);
+
+	/* ---- verification, timed: read, parse, audit ---- */
+	double v0 = now();
+	f = fopen(path, "rb");
+	if (!f)
+		return 1;
+	fseek(f, 0, SEEK_END);
+	long fl = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *in = malloc((size_t)fl + 1);
+	if (!in || fread(in, 1, (size_t)fl, f) != (size_t)fl)
+		return 1;
+	fclose(f);
+	double v1 = now();
+	tally_dump *d = NULL;
+	if (tally_dump_parse(in, (size_t)fl, &d, &err) != TALLY_OK) {
+		fprintf(stderr, "parse: %s [%s]\n", err.msg, err.code);
+		return 1;
+	}
+	double v2 = now();
+	tally_audit_input ai;
+	tally_audit_summary sum;
+	memset(&ai, 0, sizeof ai);
+	memset(&sum, 0, sizeof sum);
+	ai.dump = d;
+	ai.cec = &cec.v;
+	if (tally_log_audit(&ai, report, NULL, &sum, &err) != TALLY_OK) {
+		fprintf(stderr, "audit: %s\n", err.msg);
+		return 1;
+	}
+	double v3 = now();
+	printf("verify: read %.2f s, parse %.2f s, audit %.2f s: total %.2f s (target < 10 s)\n",
+	       v1 - v0, v2 - v1, v3 - v2, v3 - v0);
+	printf("audit: %llu entries, %llu protocols, %llu statement, %llu of %llu stations "
+	       "reported, %llu problems\n", (unsigned long long)sum.entries,
+	       (unsigned long long)sum.protocols, (unsigned long long)sum.statements,
+	       (unsigned long long)sum.reported, (unsigned long long)sum.stations,
+	       (unsigned long long)sum.problems);
+	/* the part the audit spends parsing the logged definition, alone */
+	{
+		tally_log_entry de;
+		tally_election *pe = NULL;
+		double p0 = now();
+		if (tally_log_entry_decode(d->entries[0].bytes, d->entries[0].len, &de, &err) ==
+		        TALLY_OK &&
+		    tally_election_parse((const char *)de.u.definition.definition.p,
+		                         de.u.definition.definition.len, "definition", &pe,
+		                         &err) == TALLY_OK)
+			printf("of which: parsing the %.0f MB definition %.2f s\n",
+			       (double)de.u.definition.definition.len / 1e6, now() - p0);
+		tally_election_free(pe);
+	}
+	tally_dump_free(d);
+	free(in);
+	tally_note_signer_release(&cec);
+	return sum.problems == 0 && sum.statements == 1 ? 0 : 1;
+}

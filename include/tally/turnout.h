@@ -40,6 +40,19 @@ TALLY_API int tally_turnout_check(const tally_election *e, const tally_turnout *
                                   const tally_turnout *known, size_t n_known, bool *duplicate,
                                   tally_error *err);
 
+/* National turnout at one reporting time. */
+typedef struct tally_turnout_point {
+	uint32_t minute;
+	uint64_t stations;   /* stations that reported at this time */
+	uint64_t voters;     /* their voters so far, summed */
+} tally_turnout_point;
+
+/* tally_turnout_by_time sums reports "t" by reporting time into "out" (room
+ * for "cap", at most TALLY_MAX_TURNOUT_REPORTS distinct times are kept; later
+ * ones are left out), earliest first, and returns how many it wrote. */
+TALLY_API size_t tally_turnout_by_time(const tally_turnout *t, size_t n, tally_turnout_point *out,
+                                       size_t cap);
+
 /* tally_minute_parse parses "HH:MM" (24 h). Returns TALLY_EINVAL (T001). */
 TALLY_API int tally_minute_parse(const char *s, uint32_t *minute);
 TALLY_API void tally_minute_format(uint32_t minute, char buf[6]);

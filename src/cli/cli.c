@@ -99,6 +99,27 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int cli_load_map(const char *preset, const char *mapf, tally_import_map **out)
+{
+	tally_error err = TALLY_ERROR_INIT;
+	int rc;
+	if (preset) {
+		rc = tally_import_map_preset(preset, out, &err);
+	} else {
+		size_t len = 0;
+		char *mb = cli_read(mapf, 1 << 20, &len);
+		if (!mb)
+			return EXIT_USER;
+		rc = tally_import_map_parse(mb, len, mapf, out, &err);
+		free(mb);
+	}
+	if (rc) {
+		cli_error(&err);
+		return EXIT_USER;
+	}
+	return EXIT_OK;
+}
+
 int cli_open(const char *db, tally_store **s, tally_election **e)
 {
 	tally_error err = TALLY_ERROR_INIT;

@@ -34,6 +34,11 @@ void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Opens the database and loads the election, printing errors. */
 int cli_open(const char *db, tally_store **s, tally_election **e);
 
+/* cli_load_map gets an import column map: the preset "preset" if given,
+ * else the JSON file "mapf". Prints any error; returns 0 or EXIT_USER. The
+ * map is freed with tally_import_map_free. */
+int cli_load_map(const char *preset, const char *mapf, tally_import_map **out);
+
 /* Prints a usage error and "try 'tally CMD --help'"; returns EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

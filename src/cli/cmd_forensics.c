@@ -484,21 +484,8 @@ int cmd_forensics(int argc, char **argv)
 	size_t len = 0;
 	int rc = EXIT_USER;
 	if (from_csv) {
-		if (preset ? tally_import_map_preset(preset, &map, &err) : 0) {
-			cli_error(&err);
+		if (cli_load_map(preset, mapf, &map))
 			goto out;
-		}
-		if (mapf) {
-			char *mb = cli_read(mapf, 1 << 20, &len);
-			if (!mb)
-				goto out;
-			int r2 = tally_import_map_parse(mb, len, mapf, &map, &err);
-			free(mb);
-			if (r2) {
-				cli_error(&err);
-				goto out;
-			}
-		}
 		const char *path = argv[optind];
 		if (!(buf = cli_read(path, TALLY_MAX_INPUT_BYTES, &len)))
 			goto out;

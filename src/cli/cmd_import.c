@@ -79,22 +79,8 @@ int cmd_import(int argc, char **argv)
 	char *buf = NULL;
 	size_t len = 0;
 	int rc = EXIT_USER;
-	if (preset) {
-		if (tally_import_map_preset(preset, &map, &err)) {
-			cli_error(&err);
-			goto out;
-		}
-	} else {
-		char *mb = cli_read(mapf, 1 << 20, &len);
-		if (!mb)
-			goto out;
-		int r2 = tally_import_map_parse(mb, len, mapf, &map, &err);
-		free(mb);
-		if (r2) {
-			cli_error(&err);
-			goto out;
-		}
-	}
+	if (cli_load_map(preset, mapf, &map))
+		goto out;
 	const char *in = argv[optind];
 	if (!(buf = cli_read(in, TALLY_MAX_INPUT_BYTES, &len)))
 		goto out;

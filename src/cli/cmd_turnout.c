@@ -73,30 +73,8 @@ int cmd_turnout(int argc, char **argv)
 		rc = EXIT_USER;
 		goto out;
 	}
-	/* group by reporting time */
-	uint32_t times[TALLY_MAX_TURNOUT_REPORTS];
-	uint64_t voters[TALLY_MAX_TURNOUT_REPORTS], stations[TALLY_MAX_TURNOUT_REPORTS];
-	size_t nt = 0;
-	for (size_t i = 0; i < n; i++) {
-		size_t k = 0;
-		while (k < nt && times[k] != all[i].minute)
-			k++;
-		if (k == nt) {
-			if (nt == TALLY_MAX_TURNOUT_REPORTS)
-				continue;
-			times[nt] = all[i].minute;
-			voters[nt] = stations[nt] = 0;
-			nt++;
-		}
-		voters[k] += all[i].voters;
-		stations[k]++;
-	}
-	for (size_t i = 1; i < nt; i++)
-		for (size_t j = i; j > 0 && times[j - 1] > times[j]; j--) {
-			uint32_t tt = times[j]; times[j] = times[j - 1]; times[j - 1] = tt;
-			uint64_t tv = voters[j]; voters[j] = voters[j - 1]; voters[j - 1] = tv;
-			uint64_t ts = stations[j]; stations[j] = stations[j - 1]; stations[j - 1] = ts;
-		}
+	tally_turnout_point pts[TALLY_MAX_TURNOUT_REPORTS];
+	size_t nt = tally_turnout_by_time(all, n, pts, TALLY_MAX_TURNOUT_REPORTS);
 	uint64_t reg = 0;
 	for (uint32_t i = 0; i < e->n_stations; i++)
 		reg += e->stations[i].registered;
@@ -110,18 +88,18 @@ int cmd_turnout(int argc, char **argv)
 		       "far   turnout\n", cli_commas(reg, (char[32]){0}));
 	for (size_t i = 0; i < nt; i++) {
 		char hm[6], a[32], b[32], p[16];
-		tally_minute_format(times[i], hm);
+		tally_minute_format(pts[i].minute, hm);
 		if (strcmp(format, "json") == 0)
 			printf("%s{\"time\":\"%s\",\"stations\":%llu,\"voters\":%llu,\"permyriad\":%u}",
-			       i ? "," : "", hm, (unsigned long long)stations[i],
-			       (unsigned long long)voters[i], tally_permyriad(voters[i], reg));
+			       i ? "," : "", hm, (unsigned long long)pts[i].stations,
+			       (unsigned long long)pts[i].voters, tally_permyriad(pts[i].voters, reg));
 		else if (strcmp(format, "csv") == 0)
-			printf("%s,%llu,%llu,%llu,%u\n", hm, (unsigned long long)stations[i],
-			       (unsigned long long)voters[i], (unsigned long long)reg,
-			       tally_permyriad(voters[i], reg));
+			printf("%s,%llu,%llu,%llu,%u\n", hm, (unsigned long long)pts[i].stations,
+			       (unsigned long long)pts[i].voters, (unsigned long long)reg,
+			       tally_permyriad(pts[i].voters, reg));
 		else
-			printf("  %s  %8s  %14s  %8s\n", hm, cli_commas(stations[i], a),
-			       cli_commas(voters[i], b), cli_pct(voters[i], reg, p));
+			printf("  %s  %8s  %14s  %8s\n", hm, cli_commas(pts[i].stations, a),
+			       cli_commas(pts[i].voters, b), cli_pct(pts[i].voters, reg, p));
 	}
 	if (strcmp(format, "json") == 0)
 		printf("]}\n");

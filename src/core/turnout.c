@@ -207,6 +207,33 @@ fail:
 	return rc;
 }
 
+size_t tally_turnout_by_time(const tally_turnout *t, size_t n, tally_turnout_point *out,
+                             size_t cap)
+{
+	size_t nt = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+		while (k < nt && out[k].minute != t[i].minute)
+			k++;
+		if (k == nt) {
+			if (nt == cap)
+				continue;
+			out[nt] = (tally_turnout_point){t[i].minute, 0, 0};
+			nt++;
+		}
+		out[k].voters += t[i].voters;
+		out[k].stations++;
+	}
+	/* insertion sort: a day has a handful of reporting times */
+	for (size_t i = 1; i < nt; i++)
+		for (size_t j = i; j > 0 && out[j - 1].minute > out[j].minute; j--) {
+			tally_turnout_point x = out[j];
+			out[j] = out[j - 1];
+			out[j - 1] = x;
+		}
+	return nt;
+}
+
 int tally_turnout_check(const tally_election *e, const tally_turnout *t,
                         const tally_turnout *known, size_t n_known, bool *duplicate,
                         tally_error *err)

@@ -22,30 +22,9 @@ static int render_turnout(server *srv, tally_error *err)
 	int rc = tally_store_turnout(srv->store, e, &all, &n, err);
 	if (rc)
 		return rc;
-	uint32_t times[TALLY_MAX_TURNOUT_REPORTS];
-	uint64_t voters[TALLY_MAX_TURNOUT_REPORTS], stations[TALLY_MAX_TURNOUT_REPORTS];
-	size_t nt = 0;
-	for (size_t i = 0; i < n; i++) {
-		size_t k = 0;
-		while (k < nt && times[k] != all[i].minute)
-			k++;
-		if (k == nt) {
-			if (nt == TALLY_MAX_TURNOUT_REPORTS)
-				continue;
-			times[nt] = all[i].minute;
-			voters[nt] = stations[nt] = 0;
-			nt++;
-		}
-		voters[k] += all[i].voters;
-		stations[k]++;
-	}
+	tally_turnout_point pts[TALLY_MAX_TURNOUT_REPORTS];
+	size_t nt = tally_turnout_by_time(all, n, pts, TALLY_MAX_TURNOUT_REPORTS);
 	tally_free(all);
-	for (size_t i = 1; i < nt; i++)
-		for (size_t j = i; j > 0 && times[j - 1] > times[j]; j--) {
-			uint32_t tt = times[j]; times[j] = times[j - 1]; times[j - 1] = tt;
-			uint64_t tv = voters[j]; voters[j] = voters[j - 1]; voters[j - 1] = tv;
-			uint64_t ts = stations[j]; stations[j] = stations[j - 1]; stations[j - 1] = ts;
-		}
 	uint64_t reg = 0;
 	for (uint32_t i = 0; i < e->n_stations; i++)
 		reg += e->stations[i].registered;
@@ -58,10 +37,10 @@ static int render_turnout(server *srv, tally_error *err)
 	        e->n_stations);
 	for (size_t i = 0; i < nt; i++) {
 		char hm[6];
-		tally_minute_format(times[i], hm);
+		tally_minute_format(pts[i].minute, hm);
 		fprintf(f, "%s{\"time\":\"%s\",\"stations\":%llu,\"voters\":%llu,\"permyriad\":%u}",
-		        i ? "," : "", hm, (unsigned long long)stations[i],
-		        (unsigned long long)voters[i], tally_permyriad(voters[i], reg));
+		        i ? "," : "", hm, (unsigned long long)pts[i].stations,
+		        (unsigned long long)pts[i].voters, tally_permyriad(pts[i].voters, reg));
 	}
 	fprintf(f, "]}\n");
 	fclose(f);

@@ -213,6 +213,19 @@ static void test_turnout(void **state)
 	assert_int_equal(tally_turnout_check(e, &again, t, n, &dup, &err), TALLY_OK);
 	assert_true(dup);
 	tally_free(t);
+	/* grouped by reporting time, earliest first, with a bound on the times kept */
+	tally_turnout mix[] = {{0, 720, 250}, {5, 600, 40}, {0, 600, 100}, {7, 1140, 700}};
+	tally_turnout_point pts[3];
+	assert_int_equal(tally_turnout_by_time(mix, 4, pts, 3), 3);
+	assert_int_equal(pts[0].minute, 600);
+	assert_int_equal(pts[0].stations, 2);
+	assert_int_equal(pts[0].voters, 140);
+	assert_int_equal(pts[1].minute, 720);
+	assert_int_equal(pts[2].minute, 1140);
+	assert_int_equal(pts[2].voters, 700);
+	assert_int_equal(tally_turnout_by_time(mix, 4, pts, 1), 1);
+	assert_int_equal(pts[0].minute, 720); /* the first time seen; later ones left out */
+	assert_int_equal(tally_turnout_by_time(mix, 0, pts, 3), 0);
 	const char json[] = "[{\"station\": \"S31\", \"time\": \"17:00\", \"voters\": 800}]";
 	assert_int_equal(tally_turnout_parse(e, json, strlen(json), "t.json", NULL, &t, &n, &err),
 	                 TALLY_OK);

@@ -32,7 +32,7 @@ unzip -p "$data/ru/2018.csv.zip" | "$tally" forensics - --preset ru-2018 --resam
 unzip -p "$data/pl/2020-r1-stations.csv.zip" | "$tally" forensics - --preset pl-2020 \
 	--resamples 0 --out "$tmp/pl-2020" >/dev/null
 for set in ru-2018 pl-2020; do
-	for plot in fingerprint turnout shpilkin; do
+	for plot in fingerprint turnout cumulative shpilkin; do
 		shot "$tmp/$set/$plot.svg" "$out/forensics-$set-$plot.png"
 		echo "wrote docs/img/forensics-$set-$plot.png"
 	done

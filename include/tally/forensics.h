@@ -132,8 +132,8 @@ typedef struct tally_fx_fingerprint {
 /* One count of the integer test against its binomial null. */
 typedef struct tally_fx_icount {
 	double observed;
-	double mc_mean, mc_sd;  /* over the resamples (0 when resamples is 0) */
-	double excess, z;       /* observed - mc_mean, excess / mc_sd (exact null when no resamples) */
+	double mc_mean, mc_sd, mc_z; /* over the resamples (0 when resamples is 0) */
+	double excess, z;       /* observed - exact_mean, excess / exact_sd */
 	double p;               /* empirical: (1 + #{resample >= observed}) / (1 + resamples) */
 	double exact_mean, exact_sd, exact_z; /* the Poisson-binomial null, no randomness */
 } tally_fx_icount;
@@ -159,6 +159,7 @@ typedef struct tally_fx_shpilkin {
 	double official_share;  /* leader / ballots over the same stations */
 	double anomalous;       /* sum over all bins of L - c O (reported even when not applicable) */
 	double anomalous_above; /* over bins >= peak */
+	double boot_lo, boot_hi; /* 95 % bootstrap interval of "anomalous" (0 when not computed) */
 } tally_fx_shpilkin;
 
 typedef struct tally_fx_digits {
@@ -244,7 +245,7 @@ TALLY_API void tally_fx_report_free(tally_fx_report *r);
  * (whose "in", "opt" and, for flags, "flags"/"null_p" are set). */
 TALLY_API int tally_fx_fingerprint_run(tally_fx_report *r);
 TALLY_API int tally_fx_integer_run(tally_fx_report *r);
-TALLY_API void tally_fx_shpilkin_run(tally_fx_report *r);
+TALLY_API int tally_fx_shpilkin_run(tally_fx_report *r);
 TALLY_API void tally_fx_digits_run(tally_fx_report *r);
 TALLY_API int tally_fx_regress_run(tally_fx_report *r);
 TALLY_API int tally_fx_klimek_run(tally_fx_report *r);

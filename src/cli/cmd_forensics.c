@@ -33,7 +33,8 @@ static const char help[] =
 	"  --format F       the report: text (default) or json\n"
 	"  --flags OUT      write the flagged stations with their reasons; JSON when\n"
 	"                   OUT ends in .json, else CSV\n"
-	"  --out DIR        write fingerprint.svg, turnout.svg and shpilkin.svg into DIR\n"
+	"  --out DIR        write fingerprint.svg, turnout.svg, cumulative.svg and\n"
+	"                   shpilkin.svg into DIR\n"
 	"  --seed N         seed of the resampling (default 42); same seed, same report\n"
 	"  --resamples N    binomial resamples of the integer test (default 1000, at\n"
 	"                   most 100000; 0 uses the exact null alone)\n"
@@ -127,13 +128,13 @@ static const char *pct(double x, char buf[32])
 static void icount_text(const char *name, const tally_fx_icount *c, uint32_t R)
 {
 	char a[32];
+	printf("  %-22s %9s observed, null %9.1f (sd %6.1f): excess %8.1f, z %6.2f", name,
+	       cli_commas((uint64_t)c->observed, a), c->exact_mean, c->exact_sd, c->excess, c->z);
 	if (R)
-		printf("  %-22s %9s observed, null %9.1f (sd %6.1f): excess %8.1f, z %6.2f, p %.4f\n",
-		       name, cli_commas((uint64_t)c->observed, a), c->mc_mean, c->mc_sd, c->excess, c->z,
-		       c->p);
+		printf(", p %.4f\n  %-22s %9s resampled null %9.1f (sd %6.1f), z %6.2f\n", c->p, "", "",
+		       c->mc_mean, c->mc_sd, c->mc_z);
 	else
-		printf("  %-22s %9s observed, null %9.1f (sd %6.1f): excess %8.1f, z %6.2f\n", name,
-		       cli_commas((uint64_t)c->observed, a), c->exact_mean, c->exact_sd, c->excess, c->z);
+		printf("\n");
 }
 
 static void report_text(const tally_fx_report *r, const tally_election *e)
@@ -157,26 +158,31 @@ static void report_text(const tally_fx_report *r, const tally_election *e)
 	printf("Integer percentages (Kobak, Shpilkin & Pshenichnikov 2016): %s stations,\n",
 	       cli_commas(it->n, a));
 	if (it->resamples)
-		printf("  null: %u binomial resamples, seed %llu; exact null beside it\n", it->resamples,
-		       (unsigned long long)it->seed);
+		printf("  null: exact binomial moments (excess, z); %u binomial resamples, seed %llu "
+		       "(p, resampled null)\n",
+		       it->resamples, (unsigned long long)it->seed);
 	else
 		printf("  null: exact (Poisson-binomial), no resampling\n");
 	icount_text("turnout or share", &it->either, it->resamples);
 	icount_text("leader share", &it->leader, it->resamples);
 	icount_text("turnout", &it->turnout, it->resamples);
 	printf("  %-22s excess %.0f voters\n", "voters at such stations", it->either_voters.excess);
-	printf("  exact null: mean %.1f, sd %.1f, z %.2f\n\n", it->either.exact_mean,
-	       it->either.exact_sd, it->either.exact_z);
+	printf("\n");
 
 	const tally_fx_shpilkin *sp = &r->shp;
 	printf("Shpilkin's estimate: %s stations with more than 100 voters, peak %u-%u %% (%s)\n",
 	       cli_commas(sp->n, a), sp->peak, sp->peak + 1, sp->manual ? "given" : "found");
 	if (sp->applicable)
+	{
 		printf("  anomalous votes %s (%s at or above the peak); clean share %s, "
-		       "official %s\n\n",
+		       "official %s\n",
 		       cli_commas((uint64_t)(sp->anomalous + 0.5), a),
 		       cli_commas(sp->anomalous_above > 0 ? (uint64_t)(sp->anomalous_above + 0.5) : 0, b),
 		       pct(sp->clean_share, c), pct(sp->official_share, (char[32]){0}));
+		printf("  95 %% bootstrap interval %s to %s (stations resampled, peak kept)\n\n",
+		       cli_commas((uint64_t)(sp->boot_lo + 0.5), a),
+		       cli_commas((uint64_t)(sp->boot_hi + 0.5), b));
+	}
 	else
 		printf("  not applicable: %s\n\n", sp->reason);
 
@@ -243,9 +249,9 @@ static void report_text(const tally_fx_report *r, const tally_election *e)
 static void icount_json(const char *name, const tally_fx_icount *c, bool last)
 {
 	printf("    \"%s\": {\"observed\": %.0f, \"mc_mean\": %.3f, \"mc_sd\": %.3f, "
-	       "\"excess\": %.3f, \"z\": %.4f, \"p\": %.6f, \"exact_mean\": %.3f, "
+	       "\"mc_z\": %.4f, \"excess\": %.3f, \"z\": %.4f, \"p\": %.6f, \"exact_mean\": %.3f, "
 	       "\"exact_sd\": %.3f, \"exact_z\": %.4f}%s\n",
-	       name, c->observed, c->mc_mean, c->mc_sd, c->excess, c->z, c->p, c->exact_mean,
+	       name, c->observed, c->mc_mean, c->mc_sd, c->mc_z, c->excess, c->z, c->p, c->exact_mean,
 	       c->exact_sd, c->exact_z, last ? "" : ",");
 }
 
@@ -274,9 +280,10 @@ static void report_json(const tally_fx_report *r)
 	       sp->applicable ? "true" : "false");
 	render_json_str(stdout, sp->reason);
 	printf(", \"peak\": %u, \"manual\": %s, \"n\": %llu, \"clean_share\": %.6f, "
-	       "\"official_share\": %.6f, \"anomalous\": %.0f, \"anomalous_above_peak\": %.0f},\n",
+	       "\"official_share\": %.6f, \"anomalous\": %.0f, \"anomalous_above_peak\": %.0f, "
+	       "\"interval95\": [%.0f, %.0f]},\n",
 	       sp->peak, sp->manual ? "true" : "false", (unsigned long long)sp->n, sp->clean_share,
-	       sp->official_share, sp->anomalous, sp->anomalous_above);
+	       sp->official_share, sp->anomalous, sp->anomalous_above, sp->boot_lo, sp->boot_hi);
 	printf("  \"digits\": {\"n_2bl\": %llu, \"mean_2bl\": %.4f, \"chi2_2bl\": %.3f, "
 	       "\"p_2bl\": %.6g, \"n_last\": %llu, \"mean_last\": %.4f, \"chi2_last\": %.3f, "
 	       "\"p_last\": %.6g, \"c05\": %.4f, \"n_p05\": %llu, \"p05\": %.4f},\n",
@@ -380,6 +387,10 @@ static int write_plot(const char *dir, const char *name, const tally_fx_report *
 		for (uint32_t k = 0; k < TALLY_FX_BINS; k++)
 			h[k] = r->fp.turnout_hist[k];
 		bad = svg_bars(f, "Stations by turnout (1 pp bins)", "turnout, %", "stations", h, NULL,
+		               TALLY_FX_BINS);
+	} else if (strcmp(name, "cumulative.svg") == 0) {
+		bad = svg_line(f, "Leader's votes cast at stations up to each turnout",
+		               "turnout, %", "share of the leader's votes, %", r->fp.cum_leader,
 		               TALLY_FX_BINS);
 	} else {
 		bad = svg_bars(f, "Shpilkin: leader (bars) and other votes (line) by turnout",
@@ -527,6 +538,7 @@ int cmd_forensics(int argc, char **argv)
 			goto out;
 		}
 		if (write_plot(outdir, "fingerprint.svg", r) || write_plot(outdir, "turnout.svg", r) ||
+		    write_plot(outdir, "cumulative.svg", r) ||
 		    write_plot(outdir, "shpilkin.svg", r))
 			goto out;
 	}

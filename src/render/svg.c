@@ -147,3 +147,20 @@ int svg_bars(FILE *f, const char *title, const char *xlabel, const char *ylabel,
 	fputs("</svg>\n", f);
 	return ferror(f) ? -1 : 0;
 }
+
+int svg_line(FILE *f, const char *title, const char *xlabel, const char *ylabel, const double *v,
+             uint32_t n)
+{
+	head(f, title, xlabel, ylabel);
+	double bw = PW / n;
+	fputs("<polyline fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\" points=\"", f);
+	fprintf(f, "%.2f,%.2f ", (double)X0, (double)(Y0 + PH));
+	for (uint32_t i = 0; i < n; i++) {
+		double y = v[i] < 0 ? 0 : v[i] > 1 ? 1 : v[i];
+		fprintf(f, "%.2f,%.2f ", X0 + bw * (i + 1), Y0 + PH - PH * y);
+	}
+	fputs("\"/>\n", f);
+	axes(f, true, 1);
+	fputs("</svg>\n", f);
+	return ferror(f) ? -1 : 0;
+}

@@ -22,4 +22,9 @@ int svg_heatmap(FILE *f, const char *title, const char *xlabel, const char *ylab
 int svg_bars(FILE *f, const char *title, const char *xlabel, const char *ylabel,
              const double *v, const double *v2, uint32_t n);
 
+/* svg_line draws v[i], a share from 0 to 1 at the end of bin i of n bins
+ * over an axis from 0 to 100 %, as a line from the origin. */
+int svg_line(FILE *f, const char *title, const char *xlabel, const char *ylabel, const double *v,
+             uint32_t n);
+
 #endif

@@ -26,8 +26,9 @@
  * Gaussian is cut at 0 and 1, and a least-squares mixture rarely returns
  * exactly zero. So the same procedure is run on a clean twin of the
  * election, drawn from the fitted fair model on the same electorates, and
- * its (f_i, f_e) is subtracted (at least 0 is reported). A clean simulated
- * election then gives about zero (tests/unit/test_forensics.c).
+ * its (f_i, f_e) is subtracted (at least 0 is reported). f_e is then about
+ * zero on clean simulated elections; f_i is not (docs/methods-forensics.md,
+ * "Limits").
  */
 #include "core/forensics/fx_int.h"
 

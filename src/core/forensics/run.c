@@ -81,9 +81,8 @@ int tally_fx_run(const tally_fx_input *in, const tally_fx_options *o, tally_fx_r
 		pthread_join(th, NULL);
 	else if (!rc)
 		job.rc = tally_fx_klimek_run(r);
-	if (rc || job.rc || tally_fx_areas_run(r))
+	if (rc || job.rc || tally_fx_areas_run(r) || tally_fx_shpilkin_run(r))
 		goto oom;
-	tally_fx_shpilkin_run(r);
 	tally_fx_digits_run(r);
 	for (size_t i = 0; i < in->n; i++)
 		r->flagged += r->flags[i] != 0;

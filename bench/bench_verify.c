@@ -13,21 +13,39 @@
  * protocol parsed and checked against every control relation, the results
  * statement recomputed line by line). The audit must find no problem.
  *
- *   make bench-verify        or   build/bench_verify [N] [DUMP]
+ * With -r an existing DUMP is verified again without being rebuilt (the
+ * CEC key is derived from a fixed seed, so it is the same key). The CEC's
+ * public key is written beside the dump as DUMP.pub, so that the command
+ * line can be timed on the same file:
+ *
+ *   build/tally verify --dump build/bench_verify.dump --key build/bench_verify.dump.pub
+ *
+ *   make bench-verify        or   build/bench_verify [-r] [N] [DUMP]
  */
 #include "tally/tally.h"
 #include "tally/audit.h"
 #include "tally/sim.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static double now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* CPU time of the process, all threads: the figure that other work on a
+ * shared machine does not inflate */
+static double cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -87,16 +105,13 @@ static void report(void *ctx, const tally_finding *f)
 		fprintf(stderr, "  %s %s: %s\n", f->code, f->where, f->msg);
 }
 
-int main(int argc, char **argv)
+/* make_log simulates the election of n - 2 stations and writes its log's
+ * dump to "path", signed by "cec"; returns 0 or exits. */
+static int make_log(uint64_t n, const char *path, const tally_note_signer *cec)
 {
-	uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 1000000;
-	const char *path = argc > 2 ? argv[2] : "build/bench_verify.dump";
 	tally_error err = TALLY_ERROR_INIT;
+	size_t ll = 0;
 
-	if (n < 3 || n - 2 > TALLY_MAX_STATIONS) {
-		fprintf(stderr, "usage: bench_verify [N: 3..%d] [DUMP]\n", TALLY_MAX_STATIONS + 2);
-		return 2;
-	}
 	/* ---- the election and its log ---- */
 	double t0 = now();
 	tally_sim_options o;
@@ -119,7 +134,7 @@ int main(int argc, char **argv)
 	buf dump = {0};
 	tally_log_entry le;
 	char *def = NULL;
-	size_t def_len = 0, ll = 0;
+	size_t def_len = 0;
 	if (tally_merkle_tree_new(&t) != TALLY_OK ||
 	    tally_election_write(e, &def, &def_len, &err) != TALLY_OK)
 		return 1;
@@ -175,20 +190,15 @@ int main(int argc, char **argv)
 	tally_results_free(r);
 
 	/* the CEC's checkpoint */
-	uint8_t seed[32] = {7};
-	tally_note_signer cec;
 	tally_checkpoint cp;
 	char *body = NULL, *note = NULL;
 	size_t blen = 0, nlen = 0;
 	memset(&cp, 0, sizeof cp);
-	if (tally_note_signer_from_seed("bench.example.org/verify", TALLY_NOTE_ED25519, seed, &cec,
-	                                &err) != TALLY_OK)
-		return 1;
-	snprintf(cp.origin, sizeof cp.origin, "%s", cec.v.name);
+	snprintf(cp.origin, sizeof cp.origin, "%s", cec->v.name);
 	cp.size = tally_merkle_tree_size(t);
 	if (tally_merkle_tree_root(t, cp.size, &cp.root, &err) != TALLY_OK ||
 	    tally_checkpoint_format(&cp, &body, &blen, &err) != TALLY_OK ||
-	    tally_note_sign(body, blen, &cec, 1, 0, &note, &nlen, &err) != TALLY_OK)
+	    tally_note_sign(body, blen, cec, 1, 0, &note, &nlen, &err) != TALLY_OK)
 		return 1;
 	char *cpline = tally_dump_checkpoint_line(note, nlen, &ll);
 	put(&dump, cpline, ll);
@@ -208,59 +218,137 @@ int main(int argc, char **argv)
 	       "%s in %.1f s\n", (unsigned long long)entries, (size_t)o.stations, t_sim,
 	       (double)dump.n / 1e6, path, t_log);
 
-	/* ---- verification, timed: read, parse, audit ---- */
-	double v0 = now();
-	f = fopen(path, "rb");
-	if (!f)
-		return 1;
-	fseek(f, 0, SEEK_END);
-	long fl = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *in = malloc((size_t)fl + 1);
-	if (!in || fread(in, 1, (size_t)fl, f) != (size_t)fl)
-		return 1;
+	return 0;
+}
+
+/* the audit's phases, timed through its progress hook: the time of each
+ * name, summed (the replay is interrupted by every results statement) */
+typedef struct phases {
+	const char *name[16];
+	double sum[16];
+	int n, cur;
+	double at;
+} phases;
+
+static void on_phase(void *ctx, const char *name)
+{
+	phases *ph = ctx;
+	double t = now();
+	int i = 0;
+
+	if (ph->cur >= 0)
+		ph->sum[ph->cur] += t - ph->at;
+	while (i < ph->n && strcmp(ph->name[i], name) != 0)
+		i++;
+	if (i == ph->n && ph->n < 16)
+		ph->name[ph->n++] = name;
+	ph->cur = i < 16 ? i : -1;
+	ph->at = t;
+}
+
+/* verify times what `tally verify` does with the dump at "path": read it,
+ * parse it, audit it; returns the number of problems (or -1). */
+static long verify(const char *path, const tally_note_signer *cec)
+{
+	tally_error err = TALLY_ERROR_INIT;
+	double v0 = now(), c0 = cpu();
+	FILE *f = fopen(path, "rb");
+	struct stat sb;
+
+	if (!f || fstat(fileno(f), &sb) != 0)
+		return -1;
+	size_t fl = (size_t)sb.st_size;
+	char *in = malloc(fl + 1);
+	if (!in || fread(in, 1, fl, f) != fl)
+		return -1;
 	fclose(f);
 	double v1 = now();
 	tally_dump *d = NULL;
-	if (tally_dump_parse(in, (size_t)fl, &d, &err) != TALLY_OK) {
+	if (tally_dump_parse_inplace(in, fl, &d, &err) != TALLY_OK) {
 		fprintf(stderr, "parse: %s [%s]\n", err.msg, err.code);
-		return 1;
+		return -1;
 	}
 	double v2 = now();
 	tally_audit_input ai;
 	tally_audit_summary sum;
+	phases ph;
 	memset(&ai, 0, sizeof ai);
 	memset(&sum, 0, sizeof sum);
+	memset(&ph, 0, sizeof ph);
+	ph.cur = -1;
 	ai.dump = d;
-	ai.cec = &cec.v;
+	ai.cec = &cec->v;
+	ai.phase = on_phase;
+	ai.phase_ctx = &ph;
 	if (tally_log_audit(&ai, report, NULL, &sum, &err) != TALLY_OK) {
 		fprintf(stderr, "audit: %s\n", err.msg);
-		return 1;
+		return -1;
 	}
-	double v3 = now();
-	printf("verify: read %.2f s, parse %.2f s, audit %.2f s: total %.2f s (target < 10 s)\n",
-	       v1 - v0, v2 - v1, v3 - v2, v3 - v0);
+	double v3 = now(), c3 = cpu();
+	printf("verify: read %.2f s, parse dump %.2f s, audit %.2f s: total %.2f s (target < 10 s), "
+	       "CPU %.2f s\n", v1 - v0, v2 - v1, v3 - v2, v3 - v0, c3 - c0);
+	printf("audit phases:");
+	for (int i = 0; i < ph.n; i++)
+		if (strcmp(ph.name[i], "done") != 0)
+			printf(" %s %.2f s%s", ph.name[i], ph.sum[i], i + 2 < ph.n ? "," : "\n");
 	printf("audit: %llu entries, %llu protocols, %llu statement, %llu of %llu stations "
 	       "reported, %llu problems\n", (unsigned long long)sum.entries,
 	       (unsigned long long)sum.protocols, (unsigned long long)sum.statements,
 	       (unsigned long long)sum.reported, (unsigned long long)sum.stations,
 	       (unsigned long long)sum.problems);
-	/* the part the audit spends parsing the logged definition, alone */
+	/* the definition's parse alone (in the audit it runs beside the hashing) */
 	{
 		tally_log_entry de;
 		tally_election *pe = NULL;
 		double p0 = now();
+
 		if (tally_log_entry_decode(d->entries[0].bytes, d->entries[0].len, &de, &err) ==
 		        TALLY_OK &&
 		    tally_election_parse((const char *)de.u.definition.definition.p,
 		                         de.u.definition.definition.len, "definition", &pe,
 		                         &err) == TALLY_OK)
-			printf("of which: parsing the %.0f MB definition %.2f s\n",
+			printf("of which: parsing the %.0f MB definition alone %.2f s\n",
 			       (double)de.u.definition.definition.len / 1e6, now() - p0);
 		tally_election_free(pe);
 	}
 	tally_dump_free(d);
 	free(in);
+	return sum.statements == 1 ? (long)sum.problems : -1;
+}
+
+int main(int argc, char **argv)
+{
+	bool reuse = argc > 1 && strcmp(argv[1], "-r") == 0;
+	int ai = reuse ? 2 : 1;
+	uint64_t n = argc > ai ? strtoull(argv[ai], NULL, 10) : 1000000;
+	const char *path = argc > ai + 1 ? argv[ai + 1] : "build/bench_verify.dump";
+	uint8_t seed[32] = {7};
+	tally_note_signer cec;
+	tally_error err = TALLY_ERROR_INIT;
+	struct stat sb;
+
+	if (n < 3 || n - 2 > TALLY_MAX_STATIONS) {
+		fprintf(stderr, "usage: bench_verify [-r] [N: 3..%d] [DUMP]\n",
+		        TALLY_MAX_STATIONS + 2);
+		return 2;
+	}
+	if (tally_note_signer_from_seed("bench.example.org/verify", TALLY_NOTE_ED25519, seed, &cec,
+	                                &err) != TALLY_OK)
+		return 1;
+	if (!reuse || stat(path, &sb) != 0) {
+		char pubpath[4096];
+		char *pub = tally_note_verifier_format(&cec.v);
+		FILE *f = NULL;
+
+		make_log(n, path, &cec);
+		snprintf(pubpath, sizeof pubpath, "%s.pub", path);
+		if (!pub || !(f = fopen(pubpath, "w")) || fprintf(f, "%s\n", pub) < 0 || fclose(f))
+			return 1;
+		tally_free(pub);
+	} else {
+		printf("log: reusing %s (%.0f MB)\n", path, (double)sb.st_size / 1e6);
+	}
+	long problems = verify(path, &cec);
 	tally_note_signer_release(&cec);
-	return sum.problems == 0 && sum.statements == 1 ? 0 : 1;
+	return problems == 0 ? 0 : 1;
 }

@@ -57,6 +57,8 @@ typedef struct tally_dump {
 	size_t n;
 	tally_dump_note *checkpoints;
 	size_t n_checkpoints;
+	char *arena;               /* the decoded entries' bytes, or NULL when they live in the
+	                              caller's buffer (tally_dump_parse_inplace) */
 } tally_dump;
 
 /* tally_dump_entry_line returns the dump line of one entry ("entry I HEX
@@ -73,6 +75,12 @@ TALLY_API char *tally_dump_checkpoint_line(const char *note, size_t n, size_t *l
  * percent escape or hash; TALLY_ENOMEM. "*out" is freed with
  * tally_dump_free (NULL is a no-op). */
 TALLY_API int tally_dump_parse(const char *buf, size_t len, tally_dump **out, tally_error *err);
+/* tally_dump_parse_inplace does the same without copying: the entries'
+ * bytes are decoded in place inside "buf", which must outlive the dump.
+ * On error "buf" is left partly decoded (read it again to use it). For a
+ * dump of a million entries this saves a copy of the whole file. */
+TALLY_API int tally_dump_parse_inplace(char *buf, size_t len, tally_dump **out,
+                                       tally_error *err);
 TALLY_API void tally_dump_free(tally_dump *d);
 
 /* ==== Receipts (c2sp.org/tlog-proof@v1) ==== */
@@ -103,6 +111,14 @@ typedef struct tally_finding {
 
 typedef void (*tally_audit_report)(void *ctx, const tally_finding *f);
 
+/* Called as each phase of the audit begins, with its name: "hash" (every
+ * leaf hash, on two threads, while the definition is parsed), "tree",
+ * "checkpoints", "decode", "replay" (keys, signatures, protocols, control
+ * relations), "statement" (one results statement recomputed and compared;
+ * the replay then goes on), "coverage", "receipt", and "done" at the end:
+ * for progress reports and timing. Optional. */
+typedef void (*tally_audit_phase)(void *ctx, const char *phase);
+
 typedef struct tally_audit_input {
 	const tally_dump *dump;
 	const tally_note_verifier *cec;       /* the CEC's checkpoint key */
@@ -111,6 +127,8 @@ typedef struct tally_audit_input {
 	size_t n_old;
 	const char *receipt;                  /* one receipt to check, or NULL */
 	size_t receipt_len;
+	tally_audit_phase phase;              /* optional progress hook */
+	void *phase_ctx;
 } tally_audit_input;
 
 typedef struct tally_audit_summary {

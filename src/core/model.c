@@ -923,6 +923,346 @@ fail:
 	return rc;
 }
 
+/* ==== Canonical definitions without a DOM ====
+ *
+ * A definition written by tally_election_write (what `tally init` logs,
+ * and what a million-station log holds at entry 0) is read here straight
+ * into the builder, without building a JSON tree of a million objects
+ * first. Only that layout is accepted: the keys of every object in the
+ * writer's order, integers without sign, fraction or leading zero, strings
+ * without escapes or control characters; whitespace between tokens is free.
+ * Every value gets the same type, length and range checks as in
+ * parse_items and parse_root, the same builder calls in the same order, and
+ * tally_election_finish; anything else, and any error, returns "not
+ * canonical" and the definition goes through the full parser, which then
+ * gives the same election or names the error. So this changes the speed of
+ * the parse, never its outcome. */
+
+typedef struct cdef {
+	const char *p, *end;
+	char s[5][4097];    /* the NUL-terminated strings of one object */
+} cdef;
+
+static void c_ws(cdef *c)
+{
+	while (c->p < c->end && (*c->p == ' ' || *c->p == '\n' || *c->p == '\t' || *c->p == '\r'))
+		c->p++;
+}
+
+/* the punctuation or literal "l" */
+static bool c_lit(cdef *c, const char *l)
+{
+	size_t n = strlen(l);
+
+	c_ws(c);
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, l, n) != 0)
+		return false;
+	c->p += n;
+	return true;
+}
+
+/* a string of at most "max" bytes into slot "k" of c->s */
+static bool c_str(cdef *c, int k, size_t max)
+{
+	const char *q;
+	size_t n;
+
+	c_ws(c);
+	if (c->p >= c->end || *c->p != '"')
+		return false;
+	q = ++c->p;
+	while (q < c->end && *q != '"') {
+		if ((unsigned char)*q < 0x20 || *q == '\\')
+			return false;
+		q++;
+	}
+	n = (size_t)(q - c->p);
+	if (q == c->end || n > max || n >= sizeof c->s[k] || !tally__utf8_ok(c->p, n))
+		return false;
+	memcpy(c->s[k], c->p, n);
+	c->s[k][n] = '\0';
+	c->p = q + 1;
+	return true;
+}
+
+/* "key": */
+static bool c_key(cdef *c, const char *key)
+{
+	size_t n = strlen(key);
+
+	c_ws(c);
+	if ((size_t)(c->end - c->p) < n + 2 || c->p[0] != '"' || memcmp(c->p + 1, key, n) != 0 ||
+	    c->p[n + 1] != '"')
+		return false;
+	c->p += n + 2;
+	return c_lit(c, ":");
+}
+
+/* "key": "string" into slot k, and the comma or end that follows */
+static bool c_kstr(cdef *c, const char *key, int k, size_t max)
+{
+	return c_key(c, key) && c_str(c, k, max);
+}
+
+/* an unsigned integer in [min, max] */
+static bool c_num(cdef *c, uint64_t min, uint64_t max, uint64_t *out)
+{
+	const char *s;
+	uint64_t v = 0;
+
+	c_ws(c);
+	s = c->p;
+	while (c->p < c->end && *c->p >= '0' && *c->p <= '9' && c->p - s < 19)
+		v = v * 10 + (uint64_t)(*c->p++ - '0');
+	if (c->p == s || (*s == '0' && c->p - s > 1) || v < min || v > max)
+		return false;
+	*out = v;
+	/* a fraction, an exponent or a 20th digit is not an integer of ours */
+	return c->p == c->end || !((*c->p >= '0' && *c->p <= '9') || *c->p == '.' || *c->p == 'e' ||
+	                            *c->p == 'E');
+}
+
+static bool c_knum(cdef *c, const char *key, uint64_t min, uint64_t max, uint64_t *out)
+{
+	return c_key(c, key) && c_num(c, min, max, out);
+}
+
+/* an id of kind k already added, as ref() finds it */
+static bool c_ref(cdef *c, const tally_election *e, int k, int slot, uint32_t *out)
+{
+	*out = lookup(e, k, c->s[slot]);
+	return *out != TALLY_NONE;
+}
+
+/* the template (a preset's name or an object): its extent is found by
+ * bracket matching, then it is read with jansson and
+ * tally__template_from_json_value as the full parser reads it, within the
+ * same depth limit */
+static bool c_template(cdef *c, tally_template **out)
+{
+	const char *s;
+	int depth = 0, max_depth = 0;
+	bool in_str = false;
+	json_error_t je;
+	json_t *v = NULL;
+	tally_error err = TALLY_ERROR_INIT;
+
+	c_ws(c);
+	s = c->p;
+	if (c->p >= c->end || (*c->p != '{' && *c->p != '"'))
+		return false;
+	if (*c->p == '"') {
+		in_str = true;
+		depth = 1; /* closed by the string's end */
+		c->p++;
+	}
+	for (; c->p < c->end; c->p++) {
+		char ch = *c->p;
+
+		if (in_str) {
+			if (ch == '\\')
+				c->p++;
+			else if (ch == '"' && (in_str = false, depth == 1 && *s == '"')) {
+				depth = 0;
+				c->p++;
+				break;
+			}
+			continue;
+		}
+		if (ch == '"') {
+			in_str = true;
+		} else if (ch == '{' || ch == '[') {
+			if (++depth > max_depth)
+				max_depth = depth;
+		} else if ((ch == '}' || ch == ']') && --depth == 0) {
+			c->p++;
+			break;
+		}
+	}
+	/* the template sits one level below the root */
+	if (depth != 0 || max_depth + 1 > TALLY_MAX_JSON_DEPTH)
+		return false;
+	v = json_loadb(s, (size_t)(c->p - s), JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+	if (!v)
+		return false;
+	bool ok = tally__template_from_json_value(v, "$.template", out, &err) == TALLY_OK;
+	json_decref(v);
+	return ok;
+}
+
+/* items of kind k: "[" object ("," object)* "]", each added to "e" */
+static bool c_items(cdef *c, tally_election *e, int k)
+{
+	if (!c_key(c, kind_arrays[k]) || !c_lit(c, "["))
+		return false;
+	if (c_lit(c, "]"))
+		return true;
+	do {
+		uint64_t a = 0, b = 0;
+		uint32_t r1 = 0, r2 = TALLY_NONE;
+		int t = 0;
+
+		if (!c_lit(c, "{") || !c_kstr(c, "id", 0, 4096) || !c_lit(c, ",") ||
+		    !c_kstr(c, "name", 1, 4096))
+			return false;
+		switch (k) {
+		case K_CONTEST:
+			if (tally_election_add_contest(e, c->s[0], c->s[1], NULL))
+				return false;
+			break;
+		case K_CONSTITUENCY:
+			if (!c_lit(c, ",") || !c_kstr(c, "contest", 2, TALLY_MAX_ID_LEN) ||
+			    !c_ref(c, e, K_CONTEST, 2, &r1) || !c_lit(c, ",") ||
+			    !c_knum(c, "magnitude", 1, TALLY_MAX_MAGNITUDE, &a) || !c_lit(c, ",") ||
+			    !c_knum(c, "tier", 1, 9, &b) ||
+			    tally_election_add_constituency(e, c->s[0], c->s[1], r1, (uint32_t)a,
+			                                    (uint32_t)b, NULL))
+				return false;
+			break;
+		case K_PARTY:
+			if (!c_lit(c, ",") || !c_kstr(c, "abbrev", 3, 4096) || !c_lit(c, ",") ||
+			    !c_kstr(c, "color", 4, 64) ||
+			    tally_election_add_party(e, c->s[0], c->s[1], c->s[3], c->s[4], NULL))
+				return false;
+			break;
+		case K_BLOC: {
+			uint32_t members[TALLY_MAX_BLOC_MEMBERS], nm = 0;
+
+			if (!c_lit(c, ",") || !c_kstr(c, "abbrev", 3, 4096) || !c_lit(c, ",") ||
+			    !c_kstr(c, "color", 4, 64) || !c_lit(c, ",") || !c_key(c, "members") ||
+			    !c_lit(c, "["))
+				return false;
+			if (!c_lit(c, "]")) {
+				do {
+					if (nm == TALLY_MAX_BLOC_MEMBERS || !c_str(c, 2, 4096) ||
+					    !c_ref(c, e, K_PARTY, 2, &members[nm]))
+						return false;
+					nm++;
+				} while (c_lit(c, ","));
+				if (!c_lit(c, "]"))
+					return false;
+			}
+			if (tally_election_add_bloc(e, c->s[0], c->s[1], c->s[3], c->s[4], members, nm,
+			                            NULL))
+				return false;
+			break;
+		}
+		case K_STATION:
+			if (!c_lit(c, ",") || !c_kstr(c, "constituency", 2, TALLY_MAX_ID_LEN) ||
+			    !c_ref(c, e, K_CONSTITUENCY, 2, &r1) || !c_lit(c, ",") ||
+			    !c_knum(c, "registered", 0, TALLY_MAX_REGISTERED, &a) || !c_lit(c, ",") ||
+			    !c_kstr(c, "type", 2, 32) || (t = find_enum(station_types, 4, c->s[2])) < 0 ||
+			    !c_lit(c, ",") || !c_kstr(c, "area", 2, 4096) ||
+			    tally_election_add_station(e, c->s[0], c->s[1], r1, a, (tally_station_type)t,
+			                               c->s[2], NULL))
+				return false;
+			break;
+		case K_CANDIDATE:
+			if (!c_lit(c, ",") || !c_kstr(c, "constituency", 2, TALLY_MAX_ID_LEN) ||
+			    !c_ref(c, e, K_CONSTITUENCY, 2, &r1) || !c_lit(c, ",") ||
+			    !c_kstr(c, "nominator", 2, 32) || (t = find_enum(nominators, 4, c->s[2])) < 0)
+				return false;
+			c->s[2][0] = '\0';
+			if (t == TALLY_NOM_PARTY || t == TALLY_NOM_BLOC) {
+				if (!c_lit(c, ",") ||
+				    !c_kstr(c, t == TALLY_NOM_PARTY ? "party" : "bloc", 2, TALLY_MAX_ID_LEN) ||
+				    !c_ref(c, e, t == TALLY_NOM_PARTY ? K_PARTY : K_BLOC, 2, &r2))
+					return false;
+				c->s[2][0] = '\0';
+			} else if (t == TALLY_NOM_INITIATIVE) {
+				if (!c_lit(c, ",") || !c_kstr(c, "group", 2, 4096))
+					return false;
+			}
+			if (tally_election_add_candidate(e, c->s[0], c->s[1], r1, (tally_nominator)t, r2,
+			                                 c->s[2], NULL))
+				return false;
+			break;
+		}
+		if (!c_lit(c, "}"))
+			return false;
+	} while (c_lit(c, ","));
+	return c_lit(c, "]");
+}
+
+int tally__election_parse_canonical(const char *buf, size_t len, tally_election **out)
+{
+	cdef *c = tally_malloc(sizeof *c);
+	tally_template *t = NULL;
+	tally_election *e = NULL;
+	tally_error err = TALLY_ERROR_INIT;
+	uint64_t seats = 0, seed = 0, num = 0, den = 0;
+	bool de = true, ok = false;
+	int ti = 0;
+	char *rule = NULL;
+
+	if (!c)
+		return TALLY_ENOMEM;
+	c->p = buf;
+	c->end = buf + len;
+	if (!c_lit(c, "{") || !c_key(c, "format") || !c_lit(c, "\"tally-definition/1\"") ||
+	    !c_lit(c, ",") || !c_key(c, "election") || !c_lit(c, "{") ||
+	    !c_kstr(c, "id", 0, 4096) || !c_lit(c, ",") || !c_kstr(c, "name", 1, 4096) ||
+	    !c_lit(c, ",") || !c_kstr(c, "date", 2, 64) || !c_lit(c, ","))
+		goto out;
+	/* the election's strings are in slots 0-2; body goes to the template's
+	 * turn of slot 2 later, so build the election before reading on */
+	{
+		char id[4097], name[4097], date[65];
+
+		memcpy(id, c->s[0], sizeof id);
+		memcpy(name, c->s[1], sizeof name);
+		memcpy(date, c->s[2], sizeof date);
+		if (!c_kstr(c, "body", 0, 4096) || !c_lit(c, ",") ||
+		    !c_knum(c, "seats", 1, TALLY_MAX_SEATS, &seats) || !c_lit(c, ",") ||
+		    !c_key(c, "double_entry"))
+			goto out;
+		if (c_lit(c, "true"))
+			de = true;
+		else if (c_lit(c, "false"))
+			de = false;
+		else
+			goto out;
+		if (!c_lit(c, "}") || !c_lit(c, ",") || !c_key(c, "system") || !c_lit(c, "{") ||
+		    !c_kstr(c, "rule", 1, 64) || !c_lit(c, ",") || !c_kstr(c, "tie", 2, 64) ||
+		    (ti = find_enum(ties, 2, c->s[2])) < 0 || !c_lit(c, ",") ||
+		    !c_knum(c, "lot_seed", 0, (uint64_t)INT64_MAX, &seed) || !c_lit(c, ",") ||
+		    !c_key(c, "invalid_share") || !c_lit(c, "[") || !c_num(c, 0, 1000000, &num) ||
+		    !c_lit(c, ",") || !c_num(c, 0, 1000000, &den) || !c_lit(c, "]") ||
+		    !c_lit(c, "}") || !c_lit(c, ",") || !c_key(c, "template") || !c_template(c, &t))
+			goto out;
+		if (!(rule = tally_strdup(c->s[1])) ||
+		    tally_election_new(id, name, date, c->s[0], (uint32_t)seats, t, &e) != TALLY_OK)
+			goto out;
+		t = NULL; /* the election owns it */
+	}
+	e->double_entry = de;
+	tally_free(e->system.rule);
+	e->system.rule = rule;
+	rule = NULL;
+	e->system.tie = (tally_tie_policy)ti;
+	e->system.lot_seed = seed;
+	e->system.invalid_num = (uint32_t)num;
+	e->system.invalid_den = (uint32_t)den;
+	if (!c_lit(c, ",") || !c_items(c, e, K_CONTEST) || !c_lit(c, ",") ||
+	    !c_items(c, e, K_CONSTITUENCY) || !c_lit(c, ",") || !c_items(c, e, K_PARTY) ||
+	    !c_lit(c, ",") || !c_items(c, e, K_BLOC) || !c_lit(c, ",") ||
+	    !c_items(c, e, K_STATION) || !c_lit(c, ",") || !c_items(c, e, K_CANDIDATE) ||
+	    !c_lit(c, "}"))
+		goto out;
+	c_ws(c);
+	if (c->p != c->end || tally_election_finish(e, &err) != TALLY_OK)
+		goto out;
+	ok = true;
+	*out = e;
+	e = NULL;
+out:
+	tally_free(rule);
+	tally_template_free(t);
+	tally_election_free(e);
+	tally_free(c);
+	return ok ? TALLY_OK : TALLY_EINVAL;
+}
+
 int tally_election_parse(const char *buf, size_t len, const char *file, tally_election **out,
                          tally_error *err)
 {
@@ -930,6 +1270,10 @@ int tally_election_parse(const char *buf, size_t len, const char *file, tally_el
 	if (len > TALLY_MAX_DEF_BYTES)
 		return tally_error_set(err, TALLY_ELIMIT, "D015", file,
 		                       "a definition is at most %u bytes", TALLY_MAX_DEF_BYTES);
+	/* the writer's own layout first; anything else, or any error, is left
+	 * to the full parser */
+	if (tally__election_parse_canonical(buf, len, out) == TALLY_OK)
+		return TALLY_OK;
 	int rc = tj_load(buf, len, file, &tj_def_codes, &root, err);
 	if (rc)
 		return rc;

@@ -30,4 +30,10 @@ typedef struct model_priv {
 
 char *tally__model_strdup(tally_election *e, const char *s);
 
+/* tally__election_parse_canonical reads a definition in exactly the layout
+ * tally_election_write gives (model.c) without a JSON tree; TALLY_OK with
+ * "*out" as tally_election_parse would give it, or TALLY_EINVAL /
+ * TALLY_ENOMEM for anything else, which the full parser then reads. */
+int tally__election_parse_canonical(const char *buf, size_t len, tally_election **out);
+
 #endif

@@ -6,6 +6,7 @@
  */
 #include "testutil.h"
 #include "fixture.h"
+#include "core/model_int.h"
 
 static tally_election *parse_ok(const char *text)
 {
@@ -123,6 +124,78 @@ static void test_round_trip_custom_template(void **state)
 	tally_election_free(e2);
 }
 
+/* The canonical layout is read without a JSON tree (model.c,
+ * tally__election_parse_canonical): it must give exactly the election the
+ * full parser gives, and leave every other layout and every error to it. */
+static char *replace_first(const char *s, const char *from, const char *to)
+{
+	const char *at = strstr(s, from);
+	assert_non_null(at);
+	size_t pre = (size_t)(at - s), n = strlen(s) + strlen(to) + 1;
+	char *buf = malloc(n);
+	memcpy(buf, s, pre);
+	strcpy(buf + pre, to);
+	strcat(buf, at + strlen(from));
+	return buf;
+}
+
+static void test_canonical_fast_path(void **state)
+{
+	(void)state;
+	tally_election *e = parse_ok(fixture_def), *f = NULL;
+	char *w1 = NULL, *w2 = NULL, *v = NULL;
+	size_t l1 = 0, l2 = 0;
+	tally_error err = TALLY_ERROR_INIT;
+
+	assert_int_equal(tally_election_write(e, &w1, &l1, NULL), TALLY_OK);
+	/* the writer's output takes the fast path and round-trips byte for byte */
+	assert_int_equal(tally__election_parse_canonical(w1, l1, &f), TALLY_OK);
+	assert_int_equal(tally_election_write(f, &w2, &l2, NULL), TALLY_OK);
+	assert_int_equal(l1, l2);
+	assert_memory_equal(w1, w2, l1);
+	tally_election_free(f);
+	f = NULL;
+	tally_free(w2);
+	w2 = NULL;
+	/* the hand-written fixture is not canonical: the full parser reads it */
+	assert_int_not_equal(tally__election_parse_canonical(fixture_def, strlen(fixture_def), &f),
+	                     TALLY_OK);
+	assert_null(f);
+	/* an escape is left to the full parser, which decodes it */
+	v = replace_first(w1, "\"name\": \"", "\"name\": \"\\u0041");
+	assert_int_not_equal(tally__election_parse_canonical(v, strlen(v), &f), TALLY_OK);
+	f = parse_ok(v);
+	assert_int_equal(f->name[0], 'A');
+	tally_election_free(f);
+	f = NULL;
+	free(v);
+	/* keys in another order: the same election */
+	v = replace_first(w1, "\"seats\": 3, \"double_entry\": true", "\"double_entry\": true, \"seats\": 3");
+	assert_int_not_equal(tally__election_parse_canonical(v, strlen(v), &f), TALLY_OK);
+	f = parse_ok(v);
+	assert_int_equal(tally_election_write(f, &w2, &l2, NULL), TALLY_OK);
+	assert_string_equal(w1, w2);
+	tally_election_free(f);
+	f = NULL;
+	free(v);
+	/* errors in the canonical layout keep the full parser's code and path */
+	v = replace_first(w1, "\"registered\": ", "\"registered\": 1000000001");
+	assert_int_not_equal(tally__election_parse_canonical(v, strlen(v), &f), TALLY_OK);
+	assert_int_equal(tally_election_parse(v, strlen(v), "def.json", &f, &err), TALLY_EINVAL);
+	assert_string_equal(err.code, "D007");
+	assert_non_null(strstr(err.where, "def.json: $.stations[0].registered"));
+	free(v);
+	v = replace_first(w1, "\"constituency\": \"C1\"", "\"constituency\": \"C9\"");
+	assert_int_equal(tally_election_parse(v, strlen(v), "def.json", &f, &err), TALLY_EINVAL);
+	assert_string_equal(err.code, "D006");
+	assert_non_null(strstr(err.where, "def.json: $.stations[0].constituency"));
+	assert_null(f);
+	free(v);
+	tally_free(w1);
+	tally_free(w2);
+	tally_election_free(e);
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -232,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_parse_fixture),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_round_trip_custom_template),
+		cmocka_unit_test(test_canonical_fast_path),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_builder_and_limits),
 		cmocka_unit_test(test_id_length_boundary),

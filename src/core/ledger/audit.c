@@ -16,16 +16,28 @@
 #include "tally/protocol.h"
 #include "core/ledger/ledger_int.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* What the replay keeps for one station. */
+/* Leaf hashing is shared between two threads in chunks of about this many
+ * bytes; a log smaller than two chunks is hashed on the calling thread. */
+#define HASH_CHUNK_BYTES ((size_t)1 << 20)
+
+/* What the replay keeps of one logged protocol version: the versions of
+ * a station form a chain through one shared vector ("next", NO_SEEN at the
+ * end), so a million stations cost one growing array, not a million small
+ * allocations. */
+#define NO_SEEN UINT32_MAX
+
 typedef struct version_seen {
 	uint64_t version;
 	uint64_t index;     /* the log entry */
 	const uint8_t *body; /* the submitted bytes (in the dump, which outlives the replay) */
 	size_t len;
+	uint32_t next;
 } version_seen;
 
 typedef struct station_state {
@@ -35,8 +47,7 @@ typedef struct station_state {
 	uint64_t latest;          /* highest version logged */
 	uint64_t valid_version;   /* version of "valid" */
 	tally_protocol valid;     /* the latest valid protocol */
-	version_seen *seen;
-	uint32_t n_seen, cap_seen;
+	uint32_t seen;            /* first of the chain of versions seen, or NO_SEEN */
 } station_state;
 
 typedef struct pending_statement {
@@ -52,11 +63,43 @@ typedef struct audit {
 	tally_audit_summary *sum;
 	tally_election *e;
 	station_state *st;
+	version_seen *seen;        /* every station's chain of versions */
+	uint32_t n_seen, cap_seen;
 	bool *cons_annulled;
 	tally_hash *leaf;          /* computed leaf hash of every dump entry */
 	tally_merkle_tree *tree;
+	/* the definition of entry 0, read while the leaves are hashed and
+	 * reported by the replay in its place */
+	int def_rc;                /* DEF_NONE: entry 0 is not a readable definition */
+	tally_error def_err;
+	char def_election[TALLY_MAX_ID_LEN + 1];
 	int oom;
 } audit;
+
+#define DEF_NONE 1
+
+/* "entry K (dump line L)", formatted only when a finding needs it: a
+ * million entries without findings should cost no printf */
+typedef struct entry_where {
+	size_t k, line;
+	bool done;
+	char s[96];
+} entry_where;
+
+static const char *W(entry_where *w)
+{
+	if (!w->done) {
+		snprintf(w->s, sizeof w->s, "entry %zu (dump line %zu)", w->k, w->line);
+		w->done = true;
+	}
+	return w->s;
+}
+
+static void phase(const audit *a, const char *name)
+{
+	if (a->in->phase)
+		a->in->phase(a->in->phase_ctx, name);
+}
 
 static void find(audit *a, tally_finding_kind kind, const char *code, const char *where,
                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -207,6 +250,93 @@ static void check_checkpoints(audit *a)
 
 /* ==== Entries: order, hashes, the tree ==== */
 
+/* The leaf hashes of a dump, in chunks of consecutive entries that two
+ * threads take in turn. The worker only reads the dump and writes its own
+ * chunks' slots of "leaf"; it allocates nothing. */
+typedef struct hash_job {
+	const tally_dump *d;
+	tally_hash *leaf;
+	const size_t *cut;   /* chunk c is the entries cut[c] .. cut[c + 1] - 1 */
+	size_t n_chunks;
+	atomic_size_t next;
+} hash_job;
+
+static void hash_chunks(hash_job *j)
+{
+	size_t c;
+
+	while ((c = atomic_fetch_add(&j->next, 1)) < j->n_chunks)
+		for (size_t k = j->cut[c]; k < j->cut[c + 1]; k++)
+			tally_merkle_leaf_hash(j->d->entries[k].bytes, j->d->entries[k].len, &j->leaf[k]);
+}
+
+static void *hash_worker(void *arg)
+{
+	hash_chunks(arg);
+	return NULL;
+}
+
+/* parse_definition reads the definition of entry 0, if entry 0 is one, into
+ * a->e, or keeps the parser's error; the replay reports either. */
+static void parse_definition(audit *a)
+{
+	const tally_dump *d = a->in->dump;
+	tally_log_entry le;
+
+	a->def_rc = DEF_NONE;
+	if (d->n == 0 ||
+	    tally_log_entry_decode(d->entries[0].bytes, d->entries[0].len, &le, NULL) != TALLY_OK ||
+	    le.type != TALLY_LOG_DEFINITION)
+		return;
+	snprintf(a->def_election, sizeof a->def_election, "%s", le.u.definition.election);
+	a->def_rc = tally_election_parse((const char *)le.u.definition.definition.p,
+	                                 le.u.definition.definition.len, "entry 0", &a->e,
+	                                 &a->def_err);
+}
+
+/* hash_leaves computes every entry's leaf hash into a->leaf, on this thread
+ * and a second one, and meanwhile parses the definition here. */
+static void hash_leaves(audit *a)
+{
+	const tally_dump *d = a->in->dump;
+	hash_job j;
+	size_t *cut = NULL, n_chunks = 0, acc = 0, total = 0;
+	pthread_t th;
+	bool threaded = false;
+
+	memset(&j, 0, sizeof j);
+	for (size_t k = 0; k < d->n; k++)
+		total += d->entries[k].len;
+	if (total >= 2 * HASH_CHUNK_BYTES)
+		cut = tally_malloc((total / HASH_CHUNK_BYTES + 2) * sizeof *cut);
+	if (cut) {
+		cut[0] = 0;
+		for (size_t k = 0; k < d->n; k++) {
+			acc += d->entries[k].len;
+			if (acc >= HASH_CHUNK_BYTES || k + 1 == d->n) {
+				cut[++n_chunks] = k + 1;
+				acc = 0;
+			}
+		}
+		j.d = d;
+		j.leaf = a->leaf;
+		j.cut = cut;
+		j.n_chunks = n_chunks;
+		atomic_init(&j.next, 0);
+		threaded = pthread_create(&th, NULL, hash_worker, &j) == 0;
+	}
+	parse_definition(a);
+	if (cut) {
+		hash_chunks(&j);
+		if (threaded)
+			pthread_join(th, NULL);
+	} else {
+		for (size_t k = 0; k < d->n; k++)
+			tally_merkle_leaf_hash(d->entries[k].bytes, d->entries[k].len, &a->leaf[k]);
+	}
+	tally_free(cut);
+}
+
 static void check_entries(audit *a)
 {
 	const tally_dump *d = a->in->dump;
@@ -216,8 +346,9 @@ static void check_entries(audit *a)
 		const tally_dump_entry *de = &d->entries[k];
 		char where[96];
 
-		snprintf(where, sizeof where, "entry %llu (dump line %zu)",
-		         (unsigned long long)de->index, de->line);
+		if (de->index != expected || !tally_hash_equal(&a->leaf[k], &de->leaf))
+			snprintf(where, sizeof where, "entry %llu (dump line %zu)",
+			         (unsigned long long)de->index, de->line);
 		if (de->index == expected) {
 			expected++;
 		} else if (de->index > expected) {
@@ -236,7 +367,6 @@ static void check_entries(audit *a)
 			     "entry %llu is out of order: it comes after entry %llu",
 			     (unsigned long long)de->index, (unsigned long long)expected - 1);
 		}
-		tally_merkle_leaf_hash(de->bytes, de->len, &a->leaf[k]);
 		if (!tally_hash_equal(&a->leaf[k], &de->leaf))
 			find(a, TALLY_FINDING_PROBLEM, "V005", where,
 			     "the entry's bytes do not give the leaf hash the log lists for it: the "
@@ -364,7 +494,7 @@ static bool zero(const uint8_t *p, size_t n)
 	return true;
 }
 
-static void replay_protocol(audit *a, uint64_t idx, const tally_log_entry *le, const char *where)
+static void replay_protocol(audit *a, uint64_t idx, const tally_log_entry *le, entry_where *where)
 {
 	const tally_election *e = a->e;
 	uint32_t st = tally_election_station(e, le->u.protocol.station);
@@ -377,7 +507,7 @@ static void replay_protocol(audit *a, uint64_t idx, const tally_log_entry *le, c
 
 	a->sum->protocols++;
 	if (st == TALLY_NONE) {
-		find(a, TALLY_FINDING_PROBLEM, "V015", where,
+		find(a, TALLY_FINDING_PROBLEM, "V015", W(where),
 		     "a protocol for station '%s', which the definition does not have",
 		     le->u.protocol.station);
 		return;
@@ -389,13 +519,13 @@ static void replay_protocol(audit *a, uint64_t idx, const tally_log_entry *le, c
 	} else {
 		a->sum->signed_protocols++;
 		if (!s->has_key) {
-			find(a, TALLY_FINDING_PROBLEM, "V008", where,
+			find(a, TALLY_FINDING_PROBLEM, "V008", W(where),
 			     "station %s's protocol version %llu is signed, but no key is registered for "
 			     "the station before it", le->u.protocol.station,
 			     (unsigned long long)le->u.protocol.version);
 			valid = false;
 		} else if (tally_log_entry_check_signature(le, s->pub, &err) != TALLY_OK) {
-			find(a, TALLY_FINDING_PROBLEM, "V008", where,
+			find(a, TALLY_FINDING_PROBLEM, "V008", W(where),
 			     "station %s's protocol version %llu: %s (key registered at entry %llu)",
 			     le->u.protocol.station, (unsigned long long)le->u.protocol.version, err.msg,
 			     (unsigned long long)s->key_index);
@@ -403,35 +533,45 @@ static void replay_protocol(audit *a, uint64_t idx, const tally_log_entry *le, c
 		}
 	}
 	/* one station, one version, one protocol */
-	for (uint32_t i = 0; i < s->n_seen; i++)
-		if (s->seen[i].version == le->u.protocol.version) {
-			if (s->seen[i].len != le->u.protocol.body.len ||
-			    memcmp(s->seen[i].body, le->u.protocol.body.p, s->seen[i].len) != 0)
-				find(a, TALLY_FINDING_PROBLEM, "V010", where,
+	uint32_t last = NO_SEEN;
+
+	for (uint32_t i = s->seen; i != NO_SEEN; last = i, i = a->seen[i].next)
+		if (a->seen[i].version == le->u.protocol.version) {
+			if (a->seen[i].len != le->u.protocol.body.len ||
+			    memcmp(a->seen[i].body, le->u.protocol.body.p, a->seen[i].len) != 0)
+				find(a, TALLY_FINDING_PROBLEM, "V010", W(where),
 				     "station %s has two different protocols for version %llu (entries "
 				     "%llu and %llu)", le->u.protocol.station,
 				     (unsigned long long)le->u.protocol.version,
-				     (unsigned long long)s->seen[i].index, (unsigned long long)idx);
+				     (unsigned long long)a->seen[i].index, (unsigned long long)idx);
 			return; /* the first one logged stands */
 		}
-	if (s->n_seen == s->cap_seen) {
-		uint32_t ncap = s->cap_seen ? s->cap_seen * 2 : 2;
-		version_seen *nv = tally_realloc(s->seen, ncap * sizeof *nv);
+	if (a->n_seen == a->cap_seen) {
+		uint32_t ncap = a->cap_seen ? a->cap_seen * 2 : 1024;
+		version_seen *nv = NULL;
 
-		if (!nv) {
+		if (a->cap_seen >= NO_SEEN / 2 ||
+		    !(nv = tally_realloc(a->seen, (size_t)ncap * sizeof *nv))) {
 			a->oom = 1;
 			return;
 		}
-		s->seen = nv;
-		s->cap_seen = ncap;
+		a->seen = nv;
+		a->cap_seen = ncap;
 	}
-	s->seen[s->n_seen].version = le->u.protocol.version;
-	s->seen[s->n_seen].index = idx;
-	s->seen[s->n_seen].body = le->u.protocol.body.p;
-	s->seen[s->n_seen].len = le->u.protocol.body.len;
-	s->n_seen++;
+	{
+		/* appended at the end of the station's chain: the order is the log's */
+		version_seen *v = &a->seen[a->n_seen];
+		uint32_t *link = last == NO_SEEN ? &s->seen : &a->seen[last].next;
+
+		v->version = le->u.protocol.version;
+		v->index = idx;
+		v->body = le->u.protocol.body.p;
+		v->len = le->u.protocol.body.len;
+		v->next = NO_SEEN;
+		*link = a->n_seen++;
+	}
 	if (le->u.protocol.version != s->latest + 1)
-		find(a, TALLY_FINDING_PROBLEM, "V017", where,
+		find(a, TALLY_FINDING_PROBLEM, "V017", W(where),
 		     "station %s's protocol jumps from version %llu to version %llu",
 		     le->u.protocol.station, (unsigned long long)s->latest,
 		     (unsigned long long)le->u.protocol.version);
@@ -446,18 +586,18 @@ static void replay_protocol(audit *a, uint64_t idx, const tally_log_entry *le, c
 	} else if (a->oom) {
 		return;
 	} else if (tally_entries_parse(e, (const char *)le->u.protocol.body.p,
-	                               le->u.protocol.body.len, where, "json", &ents, &n, &err) !=
+	                               le->u.protocol.body.len, W(where), "json", &ents, &n, &err) !=
 	           TALLY_OK) {
 		if (err.status == TALLY_ENOMEM)
 			a->oom = 1;
-		find(a, TALLY_FINDING_PROBLEM, "V015", where,
+		find(a, TALLY_FINDING_PROBLEM, "V015", W(where),
 		     "station %s's protocol version %llu cannot be read: %s [%s]",
 		     le->u.protocol.station, (unsigned long long)le->u.protocol.version, err.msg,
 		     err.code);
 		return;
 	}
 	if (n != 1 || ents[0].p.station != st) {
-		find(a, TALLY_FINDING_PROBLEM, "V015", where,
+		find(a, TALLY_FINDING_PROBLEM, "V015", W(where),
 		     "the protocol logged for station %s does not hold exactly that station's "
 		     "protocol", le->u.protocol.station);
 		valid = false;
@@ -473,39 +613,49 @@ static void replay_protocol(audit *a, uint64_t idx, const tally_log_entry *le, c
 			tally_violation_describe(e, &ck.v[k], desc, sizeof desc);
 			if (le->u.protocol.version == 1 && strcmp(ents[0].reason, "imported") == 0) {
 				/* imported data is kept as it was published, and counted */
-				find(a, TALLY_FINDING_INFO, "V009", where,
+				find(a, TALLY_FINDING_INFO, "V009", W(where),
 				     "station %s's imported protocol breaks a control relation (counted "
 				     "as imported): %s", le->u.protocol.station, desc);
 				continue;
 			}
-			find(a, TALLY_FINDING_PROBLEM, "V009", where,
+			find(a, TALLY_FINDING_PROBLEM, "V009", W(where),
 			     "station %s's protocol version %llu breaks a control relation: %s",
 			     le->u.protocol.station, (unsigned long long)le->u.protocol.version, desc);
 			valid = false;
 		}
 	}
-	if (valid && le->u.protocol.version >= s->valid_version &&
-	    protocol_valid_copy(s, &ents[0].p, le->u.protocol.version) != TALLY_OK)
-		a->oom = 1;
+	if (valid && le->u.protocol.version >= s->valid_version) {
+		if (fast_used) {
+			/* the station keeps the parsed values themselves */
+			if (s->has_valid)
+				tally_protocol_release(&s->valid);
+			s->valid = fast.p;
+			s->has_valid = true;
+			s->valid_version = le->u.protocol.version;
+			memset(&fast.p, 0, sizeof fast.p);
+		} else if (protocol_valid_copy(s, &ents[0].p, le->u.protocol.version) != TALLY_OK) {
+			a->oom = 1;
+		}
+	}
 	if (fast_used)
 		tally_protocol_release(&fast.p);
 	else
 		tally_entries_free(ents, n);
 }
 
-static void replay_key(audit *a, uint64_t idx, const tally_log_entry *le, const char *where)
+static void replay_key(audit *a, uint64_t idx, const tally_log_entry *le, entry_where *where)
 {
 	uint32_t st = tally_election_station(a->e, le->u.key.station);
 
 	a->sum->keys++;
 	if (st == TALLY_NONE) {
-		find(a, TALLY_FINDING_PROBLEM, "V015", where,
+		find(a, TALLY_FINDING_PROBLEM, "V015", W(where),
 		     "a key registration for station '%s', which the definition does not have",
 		     le->u.key.station);
 		return;
 	}
 	if (a->st[st].has_key && memcmp(a->st[st].pub, le->u.key.pub, 32) != 0) {
-		find(a, TALLY_FINDING_PROBLEM, "V008", where,
+		find(a, TALLY_FINDING_PROBLEM, "V008", W(where),
 		     "station %s gets a second, different key (the first was registered at entry "
 		     "%llu); the later one is used from here on",
 		     le->u.key.station, (unsigned long long)a->st[st].key_index);
@@ -515,7 +665,7 @@ static void replay_key(audit *a, uint64_t idx, const tally_log_entry *le, const 
 	memcpy(a->st[st].pub, le->u.key.pub, 32);
 }
 
-static void replay_annulment(audit *a, const tally_log_entry *le, const char *where)
+static void replay_annulment(audit *a, const tally_log_entry *le, entry_where *where)
 {
 	const char *t = le->u.annulment.target;
 
@@ -533,7 +683,7 @@ static void replay_annulment(audit *a, const tally_log_entry *le, const char *wh
 			return;
 		}
 	}
-	find(a, TALLY_FINDING_PROBLEM, "V015", where, "an annulment of '%s', which the definition "
+	find(a, TALLY_FINDING_PROBLEM, "V015", W(where), "an annulment of '%s', which the definition "
 	     "does not have", t);
 }
 
@@ -702,17 +852,23 @@ static int ps_cmp(const void *x, const void *y)
 static void replay(audit *a)
 {
 	const tally_dump *d = a->in->dump;
-	tally_log_entry *le = NULL;
+	tally_log_entry le;
 	bool *ok = NULL;
 	pending_statement *ps = NULL;
-	size_t n_ps = 0, next_ps = 0;
+	size_t n_ps = 0, cap_ps = 0, next_ps = 0;
 
-	if (d->n == 0)
+	if (d->n == 0) {
+		/* an empty log proves nothing: never a clean verdict */
+		find(a, TALLY_FINDING_PROBLEM, "V014", "entry 0",
+		     "the dump holds no entries: the log does not start with the election definition");
 		return;
-	le = tally_calloc(d->n, sizeof *le);
+	}
+	/* Each entry is decoded twice, here and in the replay below, rather
+	 * than kept: a decoded entry is over a kilobyte, the bytes stay in the
+	 * dump. */
+	phase(a, "decode");
 	ok = tally_calloc(d->n, sizeof *ok);
-	ps = tally_calloc(d->n, sizeof *ps);
-	if (!le || !ok || !ps) {
+	if (!ok) {
 		a->oom = 1;
 		goto out;
 	}
@@ -720,53 +876,62 @@ static void replay(audit *a)
 		tally_error err = TALLY_ERROR_INIT;
 		char where[96];
 
-		snprintf(where, sizeof where, "entry %zu (dump line %zu)", k, d->entries[k].line);
-		if (tally_log_entry_decode(d->entries[k].bytes, d->entries[k].len, &le[k], &err) !=
+		if (tally_log_entry_decode(d->entries[k].bytes, d->entries[k].len, &le, &err) !=
 		    TALLY_OK) {
+			snprintf(where, sizeof where, "entry %zu (dump line %zu)", k, d->entries[k].line);
 			find(a, TALLY_FINDING_PROBLEM, "V007", where, "the entry cannot be read: %s [%s]",
 			     err.msg, err.code);
 			continue;
 		}
 		ok[k] = true;
-		if (le[k].type == TALLY_LOG_RESULTS) {
-			ps[n_ps].index = k;
-			ps[n_ps].tree_size = le[k].u.results.tree_size;
-			ps[n_ps].text = le[k].u.results.statement.p;
-			ps[n_ps].len = le[k].u.results.statement.len;
-			if (ps[n_ps].tree_size > k) {
+		if (le.type == TALLY_LOG_RESULTS) {
+			if (le.u.results.tree_size > k) {
+				snprintf(where, sizeof where, "entry %zu (dump line %zu)", k,
+				         d->entries[k].line);
 				find(a, TALLY_FINDING_PROBLEM, "V016", where,
 				     "the results statement claims to cover %llu entries, but only %zu come "
-				     "before it", (unsigned long long)ps[n_ps].tree_size, k);
+				     "before it", (unsigned long long)le.u.results.tree_size, k);
 				continue;
 			}
+			if (n_ps == cap_ps) {
+				size_t ncap = cap_ps ? cap_ps * 2 : 16;
+				pending_statement *nv = tally_realloc(ps, ncap * sizeof *nv);
+
+				if (!nv) {
+					a->oom = 1;
+					goto out;
+				}
+				ps = nv;
+				cap_ps = ncap;
+			}
+			ps[n_ps].index = k;
+			ps[n_ps].tree_size = le.u.results.tree_size;
+			ps[n_ps].text = le.u.results.statement.p;
+			ps[n_ps].len = le.u.results.statement.len;
 			n_ps++;
 		}
 	}
 	a->sum->statements = n_ps;
-	qsort(ps, n_ps, sizeof *ps, ps_cmp);
+	if (n_ps)
+		qsort(ps, n_ps, sizeof *ps, ps_cmp);
 
-	/* the definition comes first, once */
-	if (!ok[0] || le[0].type != TALLY_LOG_DEFINITION) {
+	/* the definition comes first, once (parse_definition read it) */
+	if (!ok[0] || a->def_rc == DEF_NONE) {
 		find(a, TALLY_FINDING_PROBLEM, "V014", "entry 0",
 		     "the log does not start with the election definition; nothing else can be "
 		     "checked");
 		goto out;
 	}
-	{
-		tally_error err = TALLY_ERROR_INIT;
-
-		if (tally_election_parse((const char *)le[0].u.definition.definition.p,
-		                         le[0].u.definition.definition.len, "entry 0", &a->e,
-		                         &err) != TALLY_OK) {
-			find(a, TALLY_FINDING_PROBLEM, "V014", "entry 0",
-			     "the logged definition cannot be read: %s [%s]", err.msg, err.code);
-			goto out;
-		}
-		if (strcmp(a->e->id, le[0].u.definition.election) != 0)
-			find(a, TALLY_FINDING_PROBLEM, "V014", "entry 0",
-			     "the definition entry names election '%s' but holds '%s'",
-			     le[0].u.definition.election, a->e->id);
+	if (a->def_rc != TALLY_OK) {
+		find(a, TALLY_FINDING_PROBLEM, "V014", "entry 0",
+		     "the logged definition cannot be read: %s [%s]", a->def_err.msg, a->def_err.code);
+		goto out;
 	}
+	if (strcmp(a->e->id, a->def_election) != 0)
+		find(a, TALLY_FINDING_PROBLEM, "V014", "entry 0",
+		     "the definition entry names election '%s' but holds '%s'", a->def_election,
+		     a->e->id);
+	phase(a, "replay");
 	snprintf(a->sum->election, sizeof a->sum->election, "%s", a->e->id);
 	a->sum->stations = a->e->n_stations;
 	a->st = tally_calloc(a->e->n_stations + 1, sizeof *a->st);
@@ -775,36 +940,48 @@ static void replay(audit *a)
 		a->oom = 1;
 		goto out;
 	}
+	for (uint32_t i = 0; i <= a->e->n_stations; i++)
+		a->st[i].seen = NO_SEEN;
 	for (size_t k = 0; k <= d->n && !a->oom; k++) {
-		char where[96];
+		entry_where where;
 
-		while (next_ps < n_ps && ps[next_ps].tree_size == k)
+		while (next_ps < n_ps && ps[next_ps].tree_size == k) {
+			phase(a, "statement");
 			evaluate_statement(a, &ps[next_ps++]);
+			phase(a, "replay");
+		}
 		if (k == d->n)
 			break;
 		if (!ok[k])
 			continue;
-		snprintf(where, sizeof where, "entry %zu (dump line %zu)", k, d->entries[k].line);
-		switch (le[k].type) {
+		/* decoded once already: this cannot fail */
+		if (tally_log_entry_decode(d->entries[k].bytes, d->entries[k].len, &le, NULL) !=
+		    TALLY_OK)
+			continue;
+		where.k = k;
+		where.line = d->entries[k].line;
+		where.done = false;
+		switch (le.type) {
 		case TALLY_LOG_DEFINITION:
 			if (k > 0)
-				find(a, TALLY_FINDING_PROBLEM, "V014", where,
+				find(a, TALLY_FINDING_PROBLEM, "V014", W(&where),
 				     "a second election definition in the log");
 			break;
-		case TALLY_LOG_KEY: replay_key(a, k, &le[k], where); break;
-		case TALLY_LOG_PROTOCOL: replay_protocol(a, k, &le[k], where); break;
-		case TALLY_LOG_ANNULMENT: replay_annulment(a, &le[k], where); break;
+		case TALLY_LOG_KEY: replay_key(a, k, &le, &where); break;
+		case TALLY_LOG_PROTOCOL: replay_protocol(a, k, &le, &where); break;
+		case TALLY_LOG_ANNULMENT: replay_annulment(a, &le, &where); break;
 		case TALLY_LOG_REJECTED:
 			a->sum->rejected++;
-			find(a, TALLY_FINDING_INFO, "V008", where,
+			find(a, TALLY_FINDING_INFO, "V008", W(&where),
 			     "a submission for station %s was refused and kept as evidence: %s [%s]",
-			     le[k].u.rejected.station, le[k].u.rejected.reason, le[k].u.rejected.code);
+			     le.u.rejected.station, le.u.rejected.reason, le.u.rejected.code);
 			break;
 		case TALLY_LOG_RESULTS: break;
 		}
 	}
 
 	/* coverage: who has not reported */
+	phase(a, "coverage");
 	{
 		uint64_t missing = 0;
 
@@ -829,7 +1006,6 @@ static void replay(audit *a)
 		a->sum->missing = missing;
 	}
 out:
-	tally_free(le);
 	tally_free(ok);
 	tally_free(ps);
 }
@@ -942,13 +1118,19 @@ int tally_log_audit(const tally_audit_input *in, tally_audit_report report, void
 		rc = tally_error_set(err, TALLY_ENOMEM, "", NULL, "out of memory");
 		goto out;
 	}
+	phase(&a, "hash");
+	hash_leaves(&a);
+	phase(&a, "tree");
 	check_entries(&a);
+	phase(&a, "checkpoints");
 	if (!a.oom)
 		check_checkpoints(&a);
 	if (!a.oom)
 		replay(&a);
+	phase(&a, "receipt");
 	if (!a.oom && in->receipt)
 		check_receipt(&a);
+	phase(&a, "done");
 	if (a.oom)
 		rc = tally_error_set(err, TALLY_ENOMEM, "", NULL, "out of memory");
 out:
@@ -956,10 +1138,10 @@ out:
 		for (uint32_t i = 0; a.e && i < a.e->n_stations; i++) {
 			if (a.st[i].has_valid)
 				tally_protocol_release(&a.st[i].valid);
-			tally_free(a.st[i].seen);
 		}
 	}
 	tally_free(a.st);
+	tally_free(a.seen);
 	tally_free(a.cons_annulled);
 	tally_election_free(a.e);
 	tally_merkle_tree_free(a.tree);

@@ -22,10 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Leaf hashing is shared between two threads in chunks of about this many
- * bytes; a log smaller than two chunks is hashed on the calling thread. */
-#define HASH_CHUNK_BYTES ((size_t)1 << 20)
-
 /* What the replay keeps of one logged protocol version: the versions of
  * a station form a chain through one shared vector ("next", NO_SEEN at the
  * end), so a million stations cost one growing array, not a million small
@@ -67,6 +63,7 @@ typedef struct audit {
 	uint32_t n_seen, cap_seen;
 	bool *cons_annulled;
 	tally_hash *leaf;          /* computed leaf hash of every dump entry */
+	uint8_t *info;             /* INFO_TYPE and INFO_HALF of every dump entry */
 	tally_merkle_tree *tree;
 	/* the definition of entry 0, read while the leaves are hashed and
 	 * reported by the replay in its place */
@@ -250,29 +247,85 @@ static void check_checkpoints(audit *a)
 
 /* ==== Entries: order, hashes, the tree ==== */
 
-/* The leaf hashes of a dump, in chunks of consecutive entries that two
- * threads take in turn. The worker only reads the dump and writes its own
- * chunks' slots of "leaf"; it allocates nothing. */
+/* The leaf hashes, the tree's nodes and a first decoding of every entry
+ * are computed by two threads taking blocks of 2^BLOCK_LOG2 consecutive
+ * entries in turn: blocks aligned so, each block's part of the tree
+ * (RFC 9162 2.1.1, perfect subtrees) lies within the block. A worker only
+ * reads the dump and writes its own blocks' slots of "leaf", "info" and
+ * the tree (the decoding allocates and frees through the allocator hook);
+ * the findings come afterwards, in log order, from the calling thread. A
+ * log of fewer than two blocks is done on the calling thread. */
+#define BLOCK_LOG2 10u
+
+/* info[k]: what the first decoding of entry k found: its type (0: it
+ * cannot be decoded), and the half of the stations it belongs to in the
+ * replay (INFO_HALF) */
+#define INFO_TYPE 7u
+#define INFO_HALF 8u
+
 typedef struct hash_job {
 	const tally_dump *d;
 	tally_hash *leaf;
-	const size_t *cut;   /* chunk c is the entries cut[c] .. cut[c + 1] - 1 */
-	size_t n_chunks;
+	uint8_t *info;
+	tally_merkle_tree *tree;
+	size_t n_blocks;
 	atomic_size_t next;
 } hash_job;
 
-static void hash_chunks(hash_job *j)
+/* station_half splits the stations in two by a hash of the station's id
+ * (FNV-1a): each station's entries all go to one replay thread, whatever
+ * the definition says, since only the id is known here */
+static uint8_t station_half(const char *id)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *id; id++)
+		h = (h ^ (uint8_t)*id) * 16777619u;
+	return (h >> 16) & 1 ? INFO_HALF : 0;
+}
+
+static uint8_t info_of(const tally_log_entry *le)
+{
+	switch (le->type) {
+	case TALLY_LOG_KEY: return (uint8_t)(le->type | station_half(le->u.key.station));
+	case TALLY_LOG_PROTOCOL: return (uint8_t)(le->type | station_half(le->u.protocol.station));
+	case TALLY_LOG_ANNULMENT:
+		if (le->u.annulment.kind == 0)
+			return (uint8_t)(le->type | station_half(le->u.annulment.target));
+		return (uint8_t)le->type;
+	default: return (uint8_t)le->type;
+	}
+}
+
+static uint8_t entry_info(const tally_dump_entry *de)
+{
+	tally_log_entry le;
+
+	if (tally_log_entry_decode(de->bytes, de->len, &le, NULL) != TALLY_OK)
+		return 0;
+	return info_of(&le);
+}
+
+static void hash_blocks(hash_job *j)
 {
 	size_t c;
 
-	while ((c = atomic_fetch_add(&j->next, 1)) < j->n_chunks)
-		for (size_t k = j->cut[c]; k < j->cut[c + 1]; k++)
+	while ((c = atomic_fetch_add(&j->next, 1)) < j->n_blocks) {
+		size_t lo = c << BLOCK_LOG2, hi = lo + ((size_t)1 << BLOCK_LOG2);
+
+		if (hi > j->d->n)
+			hi = j->d->n;
+		for (size_t k = lo; k < hi; k++) {
 			tally_merkle_leaf_hash(j->d->entries[k].bytes, j->d->entries[k].len, &j->leaf[k]);
+			j->info[k] = entry_info(&j->d->entries[k]);
+		}
+		ledger__merkle_tree_fill(j->tree, j->leaf, lo, hi - lo);
+	}
 }
 
 static void *hash_worker(void *arg)
 {
-	hash_chunks(arg);
+	hash_blocks(arg);
 	return NULL;
 }
 
@@ -294,47 +347,34 @@ static void parse_definition(audit *a)
 	                                 &a->def_err);
 }
 
-/* hash_leaves computes every entry's leaf hash into a->leaf, on this thread
- * and a second one, and meanwhile parses the definition here. */
+/* hash_leaves computes every entry's leaf hash into a->leaf, the tree of
+ * the computed leaves into a->tree and a->info, on this thread and a
+ * second one, and meanwhile parses the definition here. */
 static void hash_leaves(audit *a)
 {
 	const tally_dump *d = a->in->dump;
 	hash_job j;
-	size_t *cut = NULL, n_chunks = 0, acc = 0, total = 0;
 	pthread_t th;
 	bool threaded = false;
 
 	memset(&j, 0, sizeof j);
-	for (size_t k = 0; k < d->n; k++)
-		total += d->entries[k].len;
-	if (total >= 2 * HASH_CHUNK_BYTES)
-		cut = tally_malloc((total / HASH_CHUNK_BYTES + 2) * sizeof *cut);
-	if (cut) {
-		cut[0] = 0;
-		for (size_t k = 0; k < d->n; k++) {
-			acc += d->entries[k].len;
-			if (acc >= HASH_CHUNK_BYTES || k + 1 == d->n) {
-				cut[++n_chunks] = k + 1;
-				acc = 0;
-			}
-		}
-		j.d = d;
-		j.leaf = a->leaf;
-		j.cut = cut;
-		j.n_chunks = n_chunks;
-		atomic_init(&j.next, 0);
+	if (ledger__merkle_tree_reserve(a->tree, d->n) != TALLY_OK) {
+		a->oom = 1;
+		return;
+	}
+	j.d = d;
+	j.leaf = a->leaf;
+	j.info = a->info;
+	j.tree = a->tree;
+	j.n_blocks = (d->n + ((size_t)1 << BLOCK_LOG2) - 1) >> BLOCK_LOG2;
+	atomic_init(&j.next, 0);
+	if (j.n_blocks >= 2)
 		threaded = pthread_create(&th, NULL, hash_worker, &j) == 0;
-	}
 	parse_definition(a);
-	if (cut) {
-		hash_chunks(&j);
-		if (threaded)
-			pthread_join(th, NULL);
-	} else {
-		for (size_t k = 0; k < d->n; k++)
-			tally_merkle_leaf_hash(d->entries[k].bytes, d->entries[k].len, &a->leaf[k]);
-	}
-	tally_free(cut);
+	hash_blocks(&j);
+	if (threaded)
+		pthread_join(th, NULL);
+	ledger__merkle_tree_complete(a->tree, d->n, BLOCK_LOG2);
 }
 
 static void check_entries(audit *a)
@@ -371,8 +411,6 @@ static void check_entries(audit *a)
 			find(a, TALLY_FINDING_PROBLEM, "V005", where,
 			     "the entry's bytes do not give the leaf hash the log lists for it: the "
 			     "entry was changed after it was logged");
-		if (tally_merkle_tree_append_hash(a->tree, &a->leaf[k], NULL, NULL) != TALLY_OK)
-			a->oom = 1;
 	}
 	a->sum->entries = d->n;
 }
@@ -849,41 +887,196 @@ static int ps_cmp(const void *x, const void *y)
 	return a->index < b->index ? -1 : a->index > b->index;
 }
 
+/* ---- the replay on two threads ----
+ * Stations are independent: a station's key, versions, protocols and
+ * annulment touch only its own state. So between two results statements
+ * the entries are replayed by two workers, each taking the stations of one
+ * half (INFO_HALF; everything that is not a station's goes to the first),
+ * each with its own summary counters and chain of versions, holding its
+ * findings with their entry's index. The held findings are then reported
+ * merged in log order, so the report is the one a single thread gives. A
+ * log of fewer than REPLAY_THREADS_MIN entries is replayed on the calling
+ * thread. */
+#define REPLAY_THREADS_MIN 4096
+
+typedef struct held_finding {
+	size_t k;
+	tally_finding f;
+} held_finding;
+
+typedef struct replay_worker {
+	audit w;                 /* a copy of the audit with its own report, sum, seen */
+	tally_audit_summary sum;
+	uint8_t half;
+	size_t lo, hi, cur;      /* the entries of this turn, and the one being replayed */
+	held_finding *held;
+	size_t n_held, cap_held;
+} replay_worker;
+
+static void hold(void *ctx, const tally_finding *f)
+{
+	replay_worker *rw = ctx;
+
+	if (rw->n_held == rw->cap_held) {
+		size_t ncap = rw->cap_held ? rw->cap_held * 2 : 16;
+		held_finding *nv = tally_realloc(rw->held, ncap * sizeof *nv);
+
+		if (!nv) {
+			rw->w.oom = 1;
+			return;
+		}
+		rw->held = nv;
+		rw->cap_held = ncap;
+	}
+	rw->held[rw->n_held].k = rw->cur;
+	rw->held[rw->n_held].f = *f;
+	rw->n_held++;
+}
+
+/* replay_entry replays entry k (decoded once already: decoding it again
+ * can only run out of memory) */
+static void replay_entry(audit *a, size_t k)
+{
+	const tally_dump *d = a->in->dump;
+	tally_log_entry le;
+	entry_where where;
+
+	if (tally_log_entry_decode(d->entries[k].bytes, d->entries[k].len, &le, NULL) != TALLY_OK) {
+		a->oom = 1;
+		return;
+	}
+	where.k = k;
+	where.line = d->entries[k].line;
+	where.done = false;
+	switch (le.type) {
+	case TALLY_LOG_DEFINITION:
+		if (k > 0)
+			find(a, TALLY_FINDING_PROBLEM, "V014", W(&where),
+			     "a second election definition in the log");
+		break;
+	case TALLY_LOG_KEY: replay_key(a, k, &le, &where); break;
+	case TALLY_LOG_PROTOCOL: replay_protocol(a, k, &le, &where); break;
+	case TALLY_LOG_ANNULMENT: replay_annulment(a, &le, &where); break;
+	case TALLY_LOG_REJECTED:
+		a->sum->rejected++;
+		find(a, TALLY_FINDING_INFO, "V008", W(&where),
+		     "a submission for station %s was refused and kept as evidence: %s [%s]",
+		     le.u.rejected.station, le.u.rejected.reason, le.u.rejected.code);
+		break;
+	case TALLY_LOG_RESULTS: break;
+	}
+}
+
+static void *replay_turn(void *arg)
+{
+	replay_worker *rw = arg;
+	const uint8_t *info = rw->w.info;
+
+	for (size_t k = rw->lo; k < rw->hi && !rw->w.oom; k++) {
+		if (!(info[k] & INFO_TYPE) || (info[k] & INFO_HALF) != rw->half)
+			continue;
+		rw->cur = k;
+		replay_entry(&rw->w, k);
+	}
+	return NULL;
+}
+
+/* replay_range replays entries lo .. hi - 1 on two threads and reports
+ * what they found in log order */
+static void replay_range(audit *a, replay_worker *rw, size_t lo, size_t hi)
+{
+	pthread_t th;
+	bool threaded = false;
+	size_t i = 0, j = 0;
+
+	for (int t = 0; t < 2; t++) {
+		rw[t].lo = lo;
+		rw[t].hi = hi;
+		rw[t].n_held = 0;
+	}
+	threaded = pthread_create(&th, NULL, replay_turn, &rw[1]) == 0;
+	replay_turn(&rw[0]);
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		replay_turn(&rw[1]);
+	while (i < rw[0].n_held || j < rw[1].n_held) {
+		bool first = j == rw[1].n_held || (i < rw[0].n_held && rw[0].held[i].k < rw[1].held[j].k);
+		const tally_finding *f = first ? &rw[0].held[i++].f : &rw[1].held[j++].f;
+
+		if (f->kind == TALLY_FINDING_PROBLEM)
+			a->sum->problems++;
+		a->report(a->ctx, f);
+	}
+	if (rw[0].w.oom || rw[1].w.oom)
+		a->oom = 1;
+}
+
+static void replay_workers_init(audit *a, replay_worker *rw)
+{
+	for (int t = 0; t < 2; t++) {
+		memset(&rw[t], 0, sizeof rw[t]);
+		rw[t].w = *a;
+		rw[t].w.report = hold;
+		rw[t].w.ctx = &rw[t];
+		rw[t].w.sum = &rw[t].sum;
+		rw[t].w.seen = NULL;
+		rw[t].w.n_seen = rw[t].w.cap_seen = 0;
+		rw[t].half = t ? INFO_HALF : 0;
+	}
+}
+
+static void replay_workers_release(audit *a, replay_worker *rw)
+{
+	for (int t = 0; t < 2; t++) {
+		a->sum->keys += rw[t].sum.keys;
+		a->sum->protocols += rw[t].sum.protocols;
+		a->sum->signed_protocols += rw[t].sum.signed_protocols;
+		a->sum->annulments += rw[t].sum.annulments;
+		a->sum->rejected += rw[t].sum.rejected;
+		tally_free(rw[t].w.seen);
+		tally_free(rw[t].held);
+	}
+}
+
 static void replay(audit *a)
 {
 	const tally_dump *d = a->in->dump;
 	tally_log_entry le;
-	bool *ok = NULL;
 	pending_statement *ps = NULL;
 	size_t n_ps = 0, cap_ps = 0, next_ps = 0;
+	replay_worker rw[2];
+	bool threaded = d->n >= REPLAY_THREADS_MIN;
 
+	memset(rw, 0, sizeof rw);
 	if (d->n == 0) {
 		/* an empty log proves nothing: never a clean verdict */
 		find(a, TALLY_FINDING_PROBLEM, "V014", "entry 0",
 		     "the dump holds no entries: the log does not start with the election definition");
 		return;
 	}
-	/* Each entry is decoded twice, here and in the replay below, rather
-	 * than kept: a decoded entry is over a kilobyte, the bytes stay in the
-	 * dump. */
+	/* Every entry was decoded once beside its hashing (a->info); the ones
+	 * that could not be, and the results statements, are decoded here again
+	 * for the message and the statement. Decoded entries are not kept: a
+	 * decoded entry is over a kilobyte, the bytes stay in the dump. */
 	phase(a, "decode");
-	ok = tally_calloc(d->n, sizeof *ok);
-	if (!ok) {
-		a->oom = 1;
-		goto out;
-	}
 	for (size_t k = 0; k < d->n; k++) {
 		tally_error err = TALLY_ERROR_INIT;
 		char where[96];
+		unsigned type = a->info[k] & INFO_TYPE;
 
+		if (type != 0 && type != TALLY_LOG_RESULTS)
+			continue;
 		if (tally_log_entry_decode(d->entries[k].bytes, d->entries[k].len, &le, &err) !=
 		    TALLY_OK) {
+			a->info[k] = 0;
 			snprintf(where, sizeof where, "entry %zu (dump line %zu)", k, d->entries[k].line);
 			find(a, TALLY_FINDING_PROBLEM, "V007", where, "the entry cannot be read: %s [%s]",
 			     err.msg, err.code);
 			continue;
 		}
-		ok[k] = true;
+		/* (a first decoding that ran out of memory is made good here) */
+		a->info[k] = info_of(&le);
 		if (le.type == TALLY_LOG_RESULTS) {
 			if (le.u.results.tree_size > k) {
 				snprintf(where, sizeof where, "entry %zu (dump line %zu)", k,
@@ -916,7 +1109,7 @@ static void replay(audit *a)
 		qsort(ps, n_ps, sizeof *ps, ps_cmp);
 
 	/* the definition comes first, once (parse_definition read it) */
-	if (!ok[0] || a->def_rc == DEF_NONE) {
+	if (!(a->info[0] & INFO_TYPE) || a->def_rc == DEF_NONE) {
 		find(a, TALLY_FINDING_PROBLEM, "V014", "entry 0",
 		     "the log does not start with the election definition; nothing else can be "
 		     "checked");
@@ -942,43 +1135,32 @@ static void replay(audit *a)
 	}
 	for (uint32_t i = 0; i <= a->e->n_stations; i++)
 		a->st[i].seen = NO_SEEN;
-	for (size_t k = 0; k <= d->n && !a->oom; k++) {
-		entry_where where;
+	if (threaded)
+		replay_workers_init(a, rw);
+	/* the entries up to each statement's tree size, then the statement */
+	for (size_t k = 0; k <= d->n && !a->oom;) {
+		size_t upto = next_ps < n_ps ? (size_t)ps[next_ps].tree_size : d->n;
 
-		while (next_ps < n_ps && ps[next_ps].tree_size == k) {
+		if (threaded) {
+			replay_range(a, rw, k, upto);
+		} else {
+			for (; k < upto && !a->oom; k++)
+				if (a->info[k] & INFO_TYPE)
+					replay_entry(a, k);
+		}
+		k = upto;
+		while (!a->oom && next_ps < n_ps && ps[next_ps].tree_size == k) {
 			phase(a, "statement");
 			evaluate_statement(a, &ps[next_ps++]);
 			phase(a, "replay");
 		}
 		if (k == d->n)
 			break;
-		if (!ok[k])
-			continue;
-		/* decoded once already: this cannot fail */
-		if (tally_log_entry_decode(d->entries[k].bytes, d->entries[k].len, &le, NULL) !=
-		    TALLY_OK)
-			continue;
-		where.k = k;
-		where.line = d->entries[k].line;
-		where.done = false;
-		switch (le.type) {
-		case TALLY_LOG_DEFINITION:
-			if (k > 0)
-				find(a, TALLY_FINDING_PROBLEM, "V014", W(&where),
-				     "a second election definition in the log");
-			break;
-		case TALLY_LOG_KEY: replay_key(a, k, &le, &where); break;
-		case TALLY_LOG_PROTOCOL: replay_protocol(a, k, &le, &where); break;
-		case TALLY_LOG_ANNULMENT: replay_annulment(a, &le, &where); break;
-		case TALLY_LOG_REJECTED:
-			a->sum->rejected++;
-			find(a, TALLY_FINDING_INFO, "V008", W(&where),
-			     "a submission for station %s was refused and kept as evidence: %s [%s]",
-			     le.u.rejected.station, le.u.rejected.reason, le.u.rejected.code);
-			break;
-		case TALLY_LOG_RESULTS: break;
-		}
 	}
+	if (threaded)
+		replay_workers_release(a, rw);
+	if (a->oom)
+		goto out;
 
 	/* coverage: who has not reported */
 	phase(a, "coverage");
@@ -1006,7 +1188,6 @@ static void replay(audit *a)
 		a->sum->missing = missing;
 	}
 out:
-	tally_free(ok);
 	tally_free(ps);
 }
 
@@ -1114,14 +1295,16 @@ int tally_log_audit(const tally_audit_input *in, tally_audit_report report, void
 	a.ctx = ctx;
 	a.sum = sum;
 	a.leaf = tally_calloc(in->dump->n + 1, sizeof *a.leaf);
-	if (!a.leaf || tally_merkle_tree_new(&a.tree) != TALLY_OK) {
+	a.info = tally_calloc(in->dump->n + 1, sizeof *a.info);
+	if (!a.leaf || !a.info || tally_merkle_tree_new(&a.tree) != TALLY_OK) {
 		rc = tally_error_set(err, TALLY_ENOMEM, "", NULL, "out of memory");
 		goto out;
 	}
 	phase(&a, "hash");
 	hash_leaves(&a);
 	phase(&a, "tree");
-	check_entries(&a);
+	if (!a.oom)
+		check_entries(&a);
 	phase(&a, "checkpoints");
 	if (!a.oom)
 		check_checkpoints(&a);
@@ -1146,5 +1329,6 @@ out:
 	tally_election_free(a.e);
 	tally_merkle_tree_free(a.tree);
 	tally_free(a.leaf);
+	tally_free(a.info);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include "tally/audit.h"
 #include "core/ledger/ledger_int.h"
 
+#include <pthread.h>
 #include <string.h>
 
 static const char hexd[] = "0123456789ABCDEF";
@@ -158,31 +159,70 @@ static int grow(void **v, size_t *cap, size_t n, size_t size)
 	return TALLY_OK;
 }
 
+/* A dump of more than this many bytes is parsed in two parts, cut at a
+ * line boundary near the middle, on two threads. */
+#define PARSE_THREADS_MIN ((size_t)1 << 20)
+
+/* One part of a dump, lines buf[at .. end) (each ending in '\n' but maybe
+ * the last of the dump): its entries and checkpoints, and its first bad
+ * line. Lines are numbered from "line0" + 1; the second part's are put
+ * right when the first part's count is known. */
+typedef struct part {
+	char *buf;
+	size_t at, end, line0, lines;
+	tally_dump_entry *e;
+	size_t n, cap_e;
+	tally_dump_note *c;
+	size_t n_c, cap_c;
+	int rc;                 /* TALLY_OK, TALLY_EINVAL (bad_line, bad_what), TALLY_ENOMEM */
+	size_t bad_line;
+	const char *bad_what;
+} part;
+
+static void part_free(part *p)
+{
+	for (size_t i = 0; i < p->n_c; i++)
+		tally_free(p->c[i].text);
+	tally_free(p->c);
+	tally_free(p->e);
+	p->c = NULL;
+	p->e = NULL;
+	p->n_c = p->n = 0;
+}
+
+static int part_bad(part *p, size_t line, const char *what)
+{
+	p->rc = TALLY_EINVAL;
+	p->bad_line = line;
+	p->bad_what = what;
+	return p->rc;
+}
+
 /* parse_entry reads "entry I HEX BYTES" (without the newline) into "de",
  * decoding BYTES in place: "s" is the caller's writable copy of the line. */
-static int parse_entry(char *s, size_t n, size_t line, tally_dump_entry *de, tally_error *err)
+static int parse_entry(part *p, char *s, size_t n, size_t line, tally_dump_entry *de)
 {
 	char *sp1 = memchr(s, ' ', n);
 	char *sp2 = NULL;
 	long got = 0;
 
 	if (!sp1)
-		return bad_line(err, line, "an entry line is 'entry INDEX LEAFHASH BYTES'");
+		return part_bad(p, line, "an entry line is 'entry INDEX LEAFHASH BYTES'");
 	if (!ledger__parse_dec(s, (size_t)(sp1 - s), &de->index))
-		return bad_line(err, line, "the entry index is not a number");
+		return part_bad(p, line, "the entry index is not a number");
 	sp2 = memchr(sp1 + 1, ' ', n - (size_t)(sp1 + 1 - s));
 	if (!sp2 || sp2 - sp1 - 1 != 64)
-		return bad_line(err, line, "the leaf hash is not 64 hex digits");
+		return part_bad(p, line, "the leaf hash is not 64 hex digits");
 	for (int i = 0; i < 32; i++) {
 		int h = hex_val(sp1[1 + 2 * i]), l = hex_val(sp1[2 + 2 * i]);
 		if (h < 0 || l < 0)
-			return bad_line(err, line, "the leaf hash is not 64 hex digits");
+			return part_bad(p, line, "the leaf hash is not 64 hex digits");
 		de->leaf.b[i] = (uint8_t)(h * 16 + l);
 	}
 	size_t blen = n - (size_t)(sp2 + 1 - s);
 	got = pct_decode(sp2 + 1, blen, (uint8_t *)sp2 + 1);
 	if (got < 0)
-		return bad_line(err, line, "the entry's bytes have a bad %-escape or a control "
+		return part_bad(p, line, "the entry's bytes have a bad %-escape or a control "
 		                "character");
 	de->bytes = (uint8_t *)sp2 + 1;
 	de->len = (size_t)got;
@@ -190,91 +230,171 @@ static int parse_entry(char *s, size_t n, size_t line, tally_dump_entry *de, tal
 	return TALLY_OK;
 }
 
-int tally_dump_parse_inplace(char *buf, size_t len, tally_dump **out, tally_error *err)
+/* parse_part parses the lines of one part, decoding entries in place; it
+ * stops at the first bad line. A large part counts its lines first, so
+ * that its entry index is allocated once, not doubled twenty times. */
+static int parse_part(part *p)
 {
-	tally_dump *d = tally_calloc(1, sizeof *d);
-	size_t cap_e = 0, cap_c = 0, at = 0, line = 0;
-	size_t hl = strlen(TALLY_DUMP_HEADER);
-	size_t guess = 0;
-	int rc = TALLY_OK;
+	char *buf = p->buf;
+	size_t at = p->at, line = p->line0;
 
-	if (!d)
-		return tally_error_set(err, TALLY_ENOMEM, "", NULL, "out of memory");
-	/* a dump of a million entries: count the lines once rather than
-	 * doubling the index twenty times */
-	if (len > ((size_t)1 << 20)) {
-		for (const char *p = buf; (p = memchr(p, '\n', len - (size_t)(p - buf))); p++)
+	if (p->end - p->at > PARSE_THREADS_MIN / 2) {
+		size_t guess = 0;
+
+		for (const char *q = buf + at; (q = memchr(q, '\n', p->end - (size_t)(q - buf))); q++)
 			guess++;
-		if (guess > 64 && !(d->entries = tally_malloc(guess * sizeof *d->entries))) {
-			tally_free(d);
-			return tally_error_set(err, TALLY_ENOMEM, "", NULL, "out of memory");
+		if (guess > 64) {
+			if (!(p->e = tally_malloc(guess * sizeof *p->e)))
+				return p->rc = TALLY_ENOMEM;
+			p->cap_e = guess;
 		}
-		cap_e = guess > 64 ? guess : 0;
 	}
-	if (len < hl || memcmp(buf, TALLY_DUMP_HEADER, hl) != 0) {
-		rc = bad_line(err, 1, "not a tally log dump (the first line must be "
-		              "'tally-log-dump/v1')");
-		goto out;
-	}
-	at = hl;
-	line = 1;
-	while (at < len) {
+	while (at < p->end) {
 		char *s = buf + at;
-		const char *nl = memchr(s, '\n', len - at);
-		size_t n = nl ? (size_t)(nl - s) : len - at;
+		const char *nl = memchr(s, '\n', p->end - at);
+		size_t n = nl ? (size_t)(nl - s) : p->end - at;
 
 		line++;
 		at += n + (nl ? 1 : 0);
-		if (!nl) {
-			rc = bad_line(err, line, "the last line has no newline (a truncated dump?)");
-			goto out;
-		}
+		if (!nl)
+			return part_bad(p, line, "the last line has no newline (a truncated dump?)");
 		if (n == 0)
 			continue;
 		if (n > 6 && memcmp(s, "entry ", 6) == 0) {
-			if (grow((void **)&d->entries, &cap_e, d->n, sizeof *d->entries)) {
-				rc = tally_error_set(err, TALLY_ENOMEM, "", NULL, "out of memory");
-				goto out;
-			}
-			memset(&d->entries[d->n], 0, sizeof d->entries[d->n]);
-			if ((rc = parse_entry(s + 6, n - 6, line, &d->entries[d->n], err)) != TALLY_OK)
-				goto out;
-			d->n++;
+			if (grow((void **)&p->e, &p->cap_e, p->n, sizeof *p->e))
+				return p->rc = TALLY_ENOMEM;
+			memset(&p->e[p->n], 0, sizeof p->e[p->n]);
+			if (parse_entry(p, s + 6, n - 6, line, &p->e[p->n]) != TALLY_OK)
+				return p->rc;
+			p->n++;
 		} else if (n > 11 && memcmp(s, "checkpoint ", 11) == 0) {
 			tally_dump_note *c = NULL;
 			long got = 0;
 
-			if (grow((void **)&d->checkpoints, &cap_c, d->n_checkpoints,
-			         sizeof *d->checkpoints)) {
-				rc = tally_error_set(err, TALLY_ENOMEM, "", NULL, "out of memory");
-				goto out;
-			}
-			c = &d->checkpoints[d->n_checkpoints];
+			if (grow((void **)&p->c, &p->cap_c, p->n_c, sizeof *p->c))
+				return p->rc = TALLY_ENOMEM;
+			c = &p->c[p->n_c];
 			memset(c, 0, sizeof *c);
 			c->text = tally_malloc(n + 1);
-			if (!c->text) {
-				rc = tally_error_set(err, TALLY_ENOMEM, "", NULL, "out of memory");
-				goto out;
-			}
-			d->n_checkpoints++;
+			if (!c->text)
+				return p->rc = TALLY_ENOMEM;
+			p->n_c++;
 			/* a note's newlines are escaped; %0A decodes back to them */
 			got = pct_decode(s + 11, n - 11, (uint8_t *)c->text);
-			if (got < 0) {
-				rc = bad_line(err, line, "the checkpoint has a bad %-escape");
-				goto out;
-			}
+			if (got < 0)
+				return part_bad(p, line, "the checkpoint has a bad %-escape");
 			c->len = (size_t)got;
 			c->text[c->len] = '\0';
 			c->line = line;
 		} else {
-			rc = bad_line(err, line, "expected an 'entry' or a 'checkpoint' line");
-			goto out;
+			return part_bad(p, line, "expected an 'entry' or a 'checkpoint' line");
 		}
 	}
+	p->lines = line - p->line0;
+	return TALLY_OK;
+}
+
+static void *parse_worker(void *arg)
+{
+	parse_part(arg);
+	return NULL;
+}
+
+/* join_parts appends the second part's entries and checkpoints to the
+ * first's, numbering its lines after the first's */
+static int join_parts(part *a, part *b)
+{
+	size_t shift = a->line0 + a->lines;
+
+	for (size_t i = 0; i < b->n; i++)
+		b->e[i].line += shift;
+	for (size_t i = 0; i < b->n_c; i++)
+		b->c[i].line += shift;
+	if (b->n) {
+		tally_dump_entry *ne = tally_realloc(a->e, (a->n + b->n) * sizeof *ne);
+		if (!ne)
+			return TALLY_ENOMEM;
+		a->e = ne;
+		memcpy(a->e + a->n, b->e, b->n * sizeof *b->e);
+		a->n += b->n;
+		a->cap_e = a->n;
+	}
+	if (b->n_c) {
+		tally_dump_note *nc = tally_realloc(a->c, (a->n_c + b->n_c) * sizeof *nc);
+		if (!nc)
+			return TALLY_ENOMEM;
+		a->c = nc;
+		memcpy(a->c + a->n_c, b->c, b->n_c * sizeof *b->c);
+		a->n_c += b->n_c;
+		a->cap_c = a->n_c;
+		b->n_c = 0; /* the texts now belong to the first part */
+	}
+	return TALLY_OK;
+}
+
+int tally_dump_parse_inplace(char *buf, size_t len, tally_dump **out, tally_error *err)
+{
+	tally_dump *d = NULL;
+	size_t hl = strlen(TALLY_DUMP_HEADER);
+	part p[2];
+	pthread_t th;
+	bool two = false, threaded = false;
+	int rc = TALLY_OK;
+
+	memset(p, 0, sizeof p);
+	if (len < hl || memcmp(buf, TALLY_DUMP_HEADER, hl) != 0)
+		return bad_line(err, 1, "not a tally log dump (the first line must be "
+		                "'tally-log-dump/v1')");
+	p[0].buf = p[1].buf = buf;
+	p[0].at = hl;
+	p[0].end = len;
+	p[0].line0 = 1;
+	if (len > PARSE_THREADS_MIN) {
+		/* the second part starts at the line after the middle */
+		const char *nl = memchr(buf + len / 2, '\n', len - len / 2);
+
+		if (nl && (size_t)(nl + 1 - buf) < len && (size_t)(nl + 1 - buf) > hl) {
+			p[0].end = p[1].at = (size_t)(nl + 1 - buf);
+			p[1].end = len;
+			two = true;
+		}
+	}
+	if (two)
+		threaded = pthread_create(&th, NULL, parse_worker, &p[1]) == 0;
+	parse_part(&p[0]);
+	if (threaded)
+		pthread_join(th, NULL);
+	else if (two && p[0].rc == TALLY_OK)
+		parse_part(&p[1]);
+	/* the first bad line of the whole dump is the first part's, if any */
+	if (two && p[0].rc == TALLY_OK && p[1].rc == TALLY_EINVAL) {
+		p[0].rc = TALLY_EINVAL;
+		p[0].bad_line = p[1].bad_line + p[0].line0 + p[0].lines;
+		p[0].bad_what = p[1].bad_what;
+	} else if (two && p[0].rc == TALLY_OK) {
+		p[0].rc = p[1].rc;
+	}
+	if (p[0].rc == TALLY_OK && two && join_parts(&p[0], &p[1]) != TALLY_OK)
+		p[0].rc = TALLY_ENOMEM;
+	if (p[0].rc == TALLY_OK && !(d = tally_calloc(1, sizeof *d)))
+		p[0].rc = TALLY_ENOMEM;
+	if (p[0].rc == TALLY_EINVAL) {
+		rc = bad_line(err, p[0].bad_line, p[0].bad_what);
+		goto out;
+	}
+	if (p[0].rc != TALLY_OK) {
+		rc = tally_error_set(err, TALLY_ENOMEM, "", NULL, "out of memory");
+		goto out;
+	}
+	d->entries = p[0].e;
+	d->n = p[0].n;
+	d->checkpoints = p[0].c;
+	d->n_checkpoints = p[0].n_c;
+	memset(&p[0], 0, sizeof p[0]);
 	*out = d;
-	d = NULL;
 out:
-	tally_dump_free(d);
+	part_free(&p[0]);
+	part_free(&p[1]);
 	return rc;
 }
 

@@ -14,22 +14,15 @@
 
 void tally_merkle_leaf_hash(const void *entry, size_t len, tally_hash *out)
 {
-	static const unsigned char prefix = 0x00;
-	crypto_hash_sha256_state st;
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, &prefix, 1);
-	if (len)
-		crypto_hash_sha256_update(&st, entry, len);
-	crypto_hash_sha256_final(&st, out->b);
+	ledger__sha256_prefixed(0x00, entry, len, out->b, false);
 }
 
 void tally_merkle_node_hash(const tally_hash *left, const tally_hash *right, tally_hash *out)
 {
-	unsigned char m[1 + 2 * TALLY_HASH_SIZE];
-	m[0] = 0x01;
-	memcpy(m + 1, left->b, TALLY_HASH_SIZE);
-	memcpy(m + 1 + TALLY_HASH_SIZE, right->b, TALLY_HASH_SIZE);
-	crypto_hash_sha256(out->b, m, sizeof m);
+	unsigned char m[2 * TALLY_HASH_SIZE];
+	memcpy(m, left->b, TALLY_HASH_SIZE);
+	memcpy(m + TALLY_HASH_SIZE, right->b, TALLY_HASH_SIZE);
+	ledger__sha256_prefixed(0x01, m, sizeof m, out->b, false);
 }
 
 void tally_merkle_empty_root(tally_hash *out)
@@ -185,6 +178,63 @@ int tally_merkle_tree_append_hash(tally_merkle_tree *t, const tally_hash *leaf, 
 		*index = t->size;
 	t->size = ns;
 	return TALLY_OK;
+}
+
+/* A whole log at once (the auditor): room for every node first, then the
+ * nodes of disjoint aligned blocks of leaves, which two threads may fill
+ * at the same time since each writes only its own block's slots, then the
+ * few nodes above the blocks. The result is the tree that appending the
+ * leaves one by one gives (RFC 9162 2.1.1: every stored node is the root
+ * of a perfect subtree, MTH of 2^k leaves starting at a multiple of 2^k). */
+int ledger__merkle_tree_reserve(tally_merkle_tree *t, uint64_t n)
+{
+	TALLY_ASSERT(t->size == 0);
+	for (int k = 0; k < 64 && (n >> k); k++) {
+		uint64_t cap = n >> k;
+		level *l = &t->lv[k];
+		tally_hash *h = NULL;
+
+		if (l->cap >= cap)
+			continue;
+		if (cap > SIZE_MAX / sizeof(tally_hash) ||
+		    !(h = tally_realloc(l->h, (size_t)cap * sizeof(tally_hash))))
+			return TALLY_ENOMEM;
+		l->h = h;
+		l->cap = cap;
+	}
+	return TALLY_OK;
+}
+
+void ledger__merkle_tree_fill(tally_merkle_tree *t, const tally_hash *leaf, uint64_t start,
+                              uint64_t count)
+{
+	if (count == 0)
+		return;
+	memcpy(&t->lv[0].h[start], &leaf[start], (size_t)count * sizeof *leaf);
+	for (int k = 1; k < 64; k++) {
+		/* the nodes of level k wholly inside [start, start + count) */
+		uint64_t first = (start + (UINT64_C(1) << k) - 1) >> k;
+		uint64_t end = (start + count) >> k;
+		const tally_hash *below = t->lv[k - 1].h;
+
+		if (first >= end)
+			break;
+		for (uint64_t i = first; i < end; i++)
+			tally_merkle_node_hash(&below[2 * i], &below[2 * i + 1], &t->lv[k].h[i]);
+	}
+}
+
+void ledger__merkle_tree_complete(tally_merkle_tree *t, uint64_t n, unsigned block_log2)
+{
+	for (int k = 0; k < 64; k++)
+		t->lv[k].n = n >> k;
+	for (unsigned k = block_log2 + 1; k < 64 && (n >> k); k++) {
+		const tally_hash *below = t->lv[k - 1].h;
+
+		for (uint64_t i = 0; i < n >> k; i++)
+			tally_merkle_node_hash(&below[2 * i], &below[2 * i + 1], &t->lv[k].h[i]);
+	}
+	t->size = n;
 }
 
 int tally_merkle_tree_append(tally_merkle_tree *t, const void *entry, size_t len,
@@ -414,4 +464,15 @@ fail:
 	return tally_error_set(err, TALLY_EINVAL, "L005", NULL,
 	                       "the consistency proof from %llu to %llu entries does not verify",
 	                       (unsigned long long)size1, (unsigned long long)size2);
+}
+
+/* ==== Stored subtrees, for tiles (tiles.c) ==== */
+
+bool ledger__tree_node(const tally_merkle_tree *t, unsigned height, uint64_t index,
+                       tally_hash *out)
+{
+	if (height >= 64 || index >= t->lv[height].n)
+		return false;
+	*out = t->lv[height].h[index];
+	return true;
 }

@@ -5,6 +5,8 @@
 #                      built with -Werror, AddressSanitizer and UBSan
 #   make demo          simulate the demo election and run it end to end
 #   make bench         the benchmarks (bench/README.md); needs install-deps.sh --bench
+#   make torture       crash safety: SIGKILL and power loss under a storm of
+#                      submissions (tests/torture/torture.sh)
 #   make install       install into $(DESTDIR)$(PREFIX) (default /usr/local)
 #   make clean
 #
@@ -51,7 +53,7 @@ TEST_APP_OBJ := $(filter-out build/test/src/cli/main.o,$(APP_SRC:%.c=build/test/
 UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=build/test/unit/%)
 
 .PHONY: all check unit cases demo bench bench-quick bench-seats bench-forensics bench-detection install uninstall clean deps-check fuzz \
-        fuzz-replay error-codes browser-test
+        fuzz-replay fuzz-build fuzz-check error-codes browser-test
 
 all: build/tally build/libtally.a build/libtally.so.$(SOVER) build/tally.pc
 
@@ -88,6 +90,23 @@ FORCE:
 build/test/tally: $(TEST_APP_OBJ) build/test/src/cli/main.o $(TEST_LIB_OBJ)
 	$(CC) $(TEST_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
+# the test build with the fault-injection layer (tests/faults/README.md):
+# TALLY_FAULT=write:N, sync:N, alloc:N, full:N, powerloss:N, ...
+build/test/tally-faults: $(TEST_APP_OBJ) build/test/src/cli/main.o $(TEST_LIB_OBJ) \
+                         build/test/tests/faults/faultinject.o
+	$(CC) $(TEST_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+# the fingerprint of a database: every table hashed, integrity_check
+# (tests/hostile and tests/faults: "nothing stored", "no partial state")
+build/test/dbprint: tests/tools/dbprint.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -O2 -o $@ $< $(PKG_LIBS)
+
+# every fault point of import, init and submit, disk full and power loss
+.PHONY: faults
+faults: build/test/tally-faults build/test/dbprint
+	@TALLY=build/test/tally-faults tests/faults/run.sh --full
+
 build/test/unit/%: tests/unit/%.c $(TEST_LIB_OBJ) $(TEST_APP_OBJ) tests/unit/testutil.h $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -Itests/unit -o $@ $< $(TEST_APP_OBJ) $(TEST_LIB_OBJ) \
@@ -102,40 +121,81 @@ unit: $(UNIT_BIN)
 cases: build/test/tally
 	@TALLY=build/test/tally tests/cases/run.sh
 
+.PHONY: hostile
+hostile: build/test/tally build/test/dbprint
+	@TALLY=build/test/tally tests/hostile/run.sh
+
 # ---- fuzzing ----
-# Every parser has a libFuzzer harness in fuzz/ with a seed corpus in
-# fuzz/corpus/NAME. `make check` replays the corpora under gcc's sanitizers
-# (fuzz/driver.c); `make fuzz` runs each harness with clang's libFuzzer for
-# FUZZ_SECONDS (default 60) each.
+# Every parser of outside input has a libFuzzer harness fuzz/fuzz_NAME.c with
+# a seed corpus in fuzz/corpus/NAME (fuzz/README.md lists them). `make
+# check` replays every corpus under gcc's sanitizers (fuzz/driver.c) and
+# runs every harness with clang's libFuzzer for FUZZ_CHECK_SECONDS (30) each,
+# two at a time; `make fuzz` runs each for FUZZ_SECONDS (default 60). Both
+# go through fuzz/run.sh, which prints each harness's executions and
+# whether it found anything, then "N passed, M failed". What libFuzzer
+# finds is kept in build/fuzz/corpus_NAME; a crash is written to
+# build/fuzz/artifacts/NAME/. Harnesses in FUZZ_SERVER drive the HTTP
+# server in-process and link the whole program but its main; they include
+# src/server/http.c themselves to reach its static request handler.
 FUZZ_NAMES  := $(patsubst fuzz/fuzz_%.c,%,$(sort $(wildcard fuzz/fuzz_*.c)))
+FUZZ_SERVER := http
 FUZZ_REPLAY := $(FUZZ_NAMES:%=build/test/fuzz/replay_%)
+FUZZ_BINS   := $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 30
+FUZZ_JOBS   ?= 2
 FUZZ_CC     ?= clang
+FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := $(filter-out -Werror -Wno-format-truncation,$(BASE)) -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+FUZZ_APP_SRC := $(filter-out src/server/http.c,$(STORE_SRC) $(REND_SRC) $(SERVER_SRC))
+FUZZ_APP_OBJ := $(FUZZ_APP_SRC:%.c=build/fuzz/obj/%.o)
+TEST_NOHTTP_OBJ := $(FUZZ_APP_SRC:%.c=build/test/%.o)
 
 build/test/fuzz/replay_%: fuzz/fuzz_%.c fuzz/driver.c $(TEST_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $< fuzz/driver.c $(TEST_LIB_OBJ) $(TEST_LDFLAGS) $(PKG_LIBS) -lm
 
+$(FUZZ_SERVER:%=build/test/fuzz/replay_%): build/test/fuzz/replay_%: fuzz/fuzz_%.c fuzz/driver.c \
+		$(TEST_LIB_OBJ) $(TEST_NOHTTP_OBJ) src/server/http.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< fuzz/driver.c $(TEST_NOHTTP_OBJ) $(TEST_LIB_OBJ) \
+	    $(TEST_LDFLAGS) $(PKG_LIBS) -lm
+
 fuzz-replay: $(FUZZ_REPLAY)
 	@set -e; for n in $(FUZZ_NAMES); do printf '%s: ' $$n; ./build/test/fuzz/replay_$$n fuzz/corpus/$$n/*; done
 
-build/fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(HDRS)
+build/fuzz/obj/%.o: %.c $(HDRS) | deps-check
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc $(PKG_CFLAGS) \
-	    -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lm
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-fuzz: $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
-	@set -e; for n in $(FUZZ_NAMES); do \
-	  mkdir -p build/fuzz/corpus_$$n; \
-	  echo "== fuzz $$n for $(FUZZ_SECONDS) s"; \
-	  ./build/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	      build/fuzz/corpus_$$n fuzz/corpus/$$n 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|crash' || true; \
-	done
+build/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJ) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(PKG_LIBS) -lm
+
+$(FUZZ_SERVER:%=build/fuzz/fuzz_%): build/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJ) \
+		$(FUZZ_APP_OBJ) src/server/http.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_APP_OBJ) $(FUZZ_LIB_OBJ) \
+	    $(PKG_LIBS) -lm
+
+# make check builds the harnesses when clang is there; without it, the
+# fuzzing part of tests/run-all.sh fails and says so
+FUZZ_CHECK_BINS := $(if $(shell command -v $(FUZZ_CC) 2>/dev/null),$(FUZZ_BINS))
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	@fuzz/run.sh -j 1 $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+# what make check runs (tests/run-all.sh), also on its own
+fuzz-check:
+	@fuzz/run.sh -j $(FUZZ_JOBS) $(FUZZ_CHECK_SECONDS) $(FUZZ_NAMES)
 
 error-codes:
 	@tests/check-error-codes.sh
 
-check: $(UNIT_BIN) build/test/tally $(FUZZ_REPLAY) all
+check: $(UNIT_BIN) build/test/tally build/test/tally-faults build/test/dbprint build/torture/storm build/torture/check $(FUZZ_REPLAY) $(FUZZ_CHECK_BINS) all
 	@tests/run-all.sh
 
 # ---- demo and benchmarks ----
@@ -203,6 +263,28 @@ uninstall:
 
 clean:
 	rm -rf build
+
+# ---- crash safety (tests/torture/torture.sh) ----
+# the server under a storm of submissions, killed with SIGKILL TORTURE_KILLS
+# times and made to lose power (tests/faults) TORTURE_POWERLOSS times, then
+# checked: acknowledged data kept exactly once, the log consistent with every
+# checkpoint published, integrity_check, tally verify. TORTURE_SEED=N replays.
+TORTURE_KILLS ?= 50
+TORTURE_POWERLOSS ?= 20
+TORTURE_SEED ?=
+
+build/torture/storm: tests/torture/storm.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -O2 -g -pthread -o $@ $<
+
+build/torture/check: tests/torture/check.c | deps-check
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -O2 -g -o $@ $< $(PKG_LIBS)
+
+.PHONY: torture
+torture: build/tally build/torture/storm build/torture/check build/test/tally-faults
+	@TALLY=build/tally TORTURE_KILLS=$(TORTURE_KILLS) TORTURE_POWERLOSS=$(TORTURE_POWERLOSS) \
+	    TORTURE_SEED=$(TORTURE_SEED) tests/torture/torture.sh
 
 # ---- the dashboard in a real browser ----
 # headless Chromium (scripts/install-deps.sh --browser) on a simulated election

@@ -9,7 +9,9 @@
 # It is idempotent: packages already present are left alone.
 set -eu
 
-BUILD="build-essential pkg-config libsqlite3-dev libjansson-dev libsodium-dev libcmocka-dev libmicrohttpd-dev curl unzip"
+# clang and its libFuzzer runtime (only recommended by clang-14, so named here): the
+# fuzzing harnesses that make check runs
+BUILD="build-essential pkg-config libsqlite3-dev libjansson-dev libsodium-dev libcmocka-dev libmicrohttpd-dev curl unzip clang libclang-rt-14-dev"
 BENCH="python3-pandas python3-numpy sqlite3 wrk"
 BROWSER="chromium"
 

@@ -42,13 +42,23 @@ replay() {
 	echo "$p passed, $f failed"
 }
 part replay
+# every libFuzzer harness for 30 s, two at a time (fuzz/run.sh); without
+# clang this fails and says to run scripts/install-deps.sh
+part fuzz/run.sh -j 2 30 $(ls fuzz/fuzz_*.c | sed 's|fuzz/fuzz_\(.*\)\.c|\1|')
 part env TALLY=build/test/tally tests/server/api-test.sh
+part env TALLY=build/test/tally tests/server/tiles-test.sh
+# the bad-input catalogue: every hostile input refused with its code, nothing stored
+part env TALLY=build/test/tally tests/hostile/run.sh
+# crash safety: 5 kills with SIGKILL and 3 power losses under a storm of submissions
+part env TALLY=build/tally TORTURE_KILLS=5 TORTURE_POWERLOSS=3 TORTURE_CLIENTS=4 tests/torture/torture.sh
 # the dashboard in headless Chromium (make browser-test), when chromium is installed
 if command -v chromium >/dev/null 2>&1 && [ -x build/tally ]; then
 	part env TALLY=build/tally DASHBOARD_IMG=build/test/img tests/browser/dashboard-test.sh
 	# live updates in one page session, driven over the DevTools protocol (needs node >= 20)
 	part env TALLY=build/tally tests/browser/live-test.sh
 fi
+# fault injection: failed writes, fsyncs and allocations, a full disk, power loss (tests/faults/)
+part env TALLY=build/test/tally-faults DBHASH=build/test/dbprint tests/faults/run.sh
 part tests/check-error-codes.sh
 part tests/install-test.sh
 

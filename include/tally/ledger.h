@@ -343,6 +343,79 @@ TALLY_API const char *tally_log_type_name(tally_log_type t);
 TALLY_API int tally_log_entry_check_signature(const tally_log_entry *e, const uint8_t pub[32],
                                               tally_error *err);
 
+/* ==== Tiles (c2sp.org/tlog-tiles) ==== */
+
+/* A tiled log serves its tree as tiles of 256 consecutive hashes at heights
+ * 0, 8, 16, ... (level L holds the roots of the perfect subtrees of 256^L
+ * leaves) and its entries as bundles of 256 (tiles.c, docs/log-format.md). */
+#define TALLY_TILE_HEIGHT 8
+#define TALLY_TILE_WIDTH 256                /* hashes in a full tile, entries in a bundle */
+#define TALLY_TILE_MAX_LEVEL 63
+#define TALLY_TILE_MAX_ENTRY 65535          /* bytes of an entry in a bundle (uint16 length) */
+#define TALLY_TILE_MAX_PATH 64              /* bytes of "tile/entries/x.../NNN.p/WWW" and a NUL */
+
+/* One tile or entry bundle: "width" 1..255 is a partial one, 256 full. */
+typedef struct tally_tile {
+	bool entries;            /* an entry bundle (tile/entries/...), not a hash tile */
+	unsigned level;          /* 0..63; 0 for a bundle */
+	uint64_t index;
+	unsigned width;
+} tally_tile;
+
+/* tally_tile_parse reads the part of a tile path after "tile/": "L/N" or
+ * "entries/N", then ".p/W" for a partial tile; N in the canonical
+ * three-digit groups ("x001/x234/067"), L and W without leading zeros.
+ * TALLY_EINVAL (L029) for anything else; "out" is untouched then. */
+TALLY_API int tally_tile_parse(const char *path, size_t len, tally_tile *out, tally_error *err);
+/* tally_tile_format writes the tile's path "tile/..." (NUL-terminated) into
+ * "out", which holds TALLY_TILE_MAX_PATH bytes. */
+TALLY_API void tally_tile_format(const tally_tile *t, char out[TALLY_TILE_MAX_PATH]);
+/* tally_tile_width is the width of tile "index" of "level" in the tree of
+ * "size" leaves: 256 when full, 1..255 for the partial tile at the right
+ * edge, 0 when the tree has no hash of it (a bundle's width is that of the
+ * level-0 tile). */
+TALLY_API unsigned tally_tile_width(uint64_t size, unsigned level, uint64_t index);
+/* tally_merkle_tree_tile writes the t->width hashes of hash tile "t" into
+ * "out" (32 * width bytes). TALLY_ENOTFOUND (L030) when the tree of "size"
+ * leaves (at most the tree's size) has fewer hashes than that, or "t" is a
+ * bundle. */
+TALLY_API int tally_merkle_tree_tile(const tally_merkle_tree *tr, uint64_t size,
+                                     const tally_tile *t, uint8_t *out, tally_error *err);
+
+/* Reading a tree back from its tiles. The callback fills out[0..t->width)
+ * with the hashes of hash tile "t" (as fetched: the caller checks its
+ * length) and returns TALLY_OK, or fills "err". Every tile it is asked for
+ * is the one a client of the tree of "size" leaves may fetch: full, or
+ * partial of that tree's width. */
+typedef int (*tally_tile_read_fn)(void *ctx, const tally_tile *t, tally_hash *out,
+                                  tally_error *err);
+
+/* tally_tiles_root computes the root of the tree of "size" leaves from its
+ * tiles; errors are the callback's. */
+TALLY_API int tally_tiles_root(uint64_t size, tally_tile_read_fn read, void *ctx,
+                               tally_hash *out, tally_error *err);
+/* tally_tiles_inclusion builds the inclusion proof (RFC 9162 2.1.3.1) of
+ * leaf "index" in the tree of "size" leaves from its tiles, as
+ * tally_merkle_tree_inclusion does from a tree; "*leaf" (if not NULL) gets
+ * the leaf hash. TALLY_EINVAL (L006) when index >= size. */
+TALLY_API int tally_tiles_inclusion(uint64_t index, uint64_t size, tally_tile_read_fn read,
+                                    void *ctx, tally_hash *leaf,
+                                    tally_hash path[TALLY_MERKLE_MAX_PROOF], size_t *n,
+                                    tally_error *err);
+
+/* One entry of a bundle: borrowed from the bundle's buffer. */
+typedef struct tally_bundle_entry {
+	const uint8_t *bytes;
+	size_t len;
+} tally_bundle_entry;
+
+/* tally_bundle_parse splits an entry bundle (big-endian uint16 length,
+ * then the entry, repeated) into exactly "width" entries. TALLY_EINVAL
+ * (L032) when it is truncated, holds more or fewer entries, or has bytes
+ * after the last. */
+TALLY_API int tally_bundle_parse(const uint8_t *buf, size_t len, unsigned width,
+                                 tally_bundle_entry out[TALLY_TILE_WIDTH], tally_error *err);
+
 #ifdef __cplusplus
 }
 #endif

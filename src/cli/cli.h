@@ -73,6 +73,7 @@ int cmd_check(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_log(int argc, char **argv);
+int cmd_log_fetch(int argc, char **argv);   /* `tally log fetch` (cmd_fetch.c) */
 int cmd_verify(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
@@ -86,5 +87,29 @@ int cli_read_verifier(const char *path, tally_note_verifier *out);
 int cli_log_checkpoint(tally_store *s, const char *keyfile, char **note, size_t *len,
                        uint64_t *size);
 int cli_log_receipt(tally_store *s, uint64_t entry, const char *key, const char *out);
+
+/* The HTTP/1.0 client of `tally witness` and `tally log fetch` (http_get.c).
+ * It speaks plain HTTP, so only a server on this machine is reached:
+ * cli_http_init takes "http://HOST:PORT[/PATH]" with HOST 127.0.0.1,
+ * localhost or [::1], and returns false for anything else (the caller reports
+ * it under its own code). "path" is "" or starts with '/', without a trailing
+ * '/'. "max_body" bounds an answer; "code" (static) is the error code of
+ * cli_http_get's errors. */
+typedef struct cli_http {
+	char host[256], port[16], path[512];
+	size_t max_body;
+	const char *code;
+} cli_http;
+
+bool cli_http_init(cli_http *h, const char *url, size_t max_body, const char *code);
+
+/* Sends "GET PATH/REL" ("rel" starting with '/' is put right after the
+ * path) and reads the answer. TALLY_OK for any HTTP answer, whatever its
+ * status: "*status" and "*body" (NUL-terminated, "*len" bytes, free() it).
+ * Else TALLY_EINVAL with h->code: the host does not resolve or answer, the
+ * request cannot be sent, the answer is larger than h->max_body or is not
+ * HTTP; outputs untouched. Errors name the host or "rel". */
+int cli_http_get(const cli_http *h, const char *rel, unsigned *status, char **body, size_t *len,
+                 tally_error *err);
 
 #endif

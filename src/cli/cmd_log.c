@@ -21,6 +21,7 @@ static const char help[] =
 	"       tally log receipt --entry N --key CEC.key [--out FILE] [--db PATH]\n"
 	"       tally log dump --out FILE [--db PATH]\n"
 	"       tally log cosign --add FILE --pub WITNESS.pub [--db PATH]\n"
+	"       tally log fetch --url http://127.0.0.1:PORT --key CEC.pub [--out DUMP]\n"
 	"\n"
 	"checkpoint   sign the log's current tree (c2sp.org/tlog-checkpoint) with the\n"
 	"             CEC's key, store it and print it. The key's name is the origin.\n"
@@ -35,7 +36,9 @@ static const char help[] =
 	"cosign       add the cosignature of witness WITNESS.pub on FILE (what\n"
 	"             'tally witness' printed) to the stored checkpoint it cosigns\n"
 	"             [L026 if the log never signed it]; 'tally log checkpoint' then\n"
-	"             publishes it while the log has not grown.\n";
+	"             publishes it while the log has not grown.\n"
+	"fetch        read the log back from 'tally serve' as tiles (c2sp.org/tlog-tiles)\n"
+	"             and check it ('tally log fetch --help').\n";
 
 static const char publish_help[] =
 	"usage: tally publish [--db PATH] [--quiet]\n"
@@ -378,6 +381,9 @@ int cmd_log(int argc, char **argv)
 	uint64_t entry = 0, size = 0, from = 0, to = 0;
 	int c, rc = EXIT_OK;
 
+	/* a client of the served log: no database */
+	if (argc >= 2 && strcmp(argv[1], "fetch") == 0)
+		return cmd_log_fetch(argc - 1, argv + 1);
 	if (argc >= 2 && argv[1][0] != '-') {
 		sub = argv[1];
 		argc--;

@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "render/render.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,8 +129,10 @@ int cmd_resolve(int argc, char **argv)
 		case 'd': db = optarg; break;
 		case 'k': {
 			char *end = NULL;
+			errno = 0;
 			keep = strtoll(optarg, &end, 10);
-			if (!end || *end || keep <= 0)
+			/* ERANGE: a number beyond int64 is refused, never clamped */
+			if (!end || *end || end == optarg || errno == ERANGE || keep <= 0)
 				return cli_usage("resolve", "--keep takes an entry id (a positive number)");
 			break;
 		}

@@ -28,7 +28,8 @@ static const char help[] =
 	"  --max-body BYTES  largest request body (default 4194304)\n"
 	"  --rate N          requests per second per token (default 200)\n"
 	"  --burst N         requests a token may make at once (default 2 x rate)\n"
-	"  --max-conns N     open connections (default 1024)\n";
+	"  --max-conns N     open connections (default 1024)\n"
+	"  --timeout S       close a connection idle for S seconds (default 30)\n";
 
 static int number(const char *s, unsigned long long lo, unsigned long long hi,
                   unsigned long long *out)
@@ -52,9 +53,10 @@ int cmd_serve(int argc, char **argv)
 	                                     {"rate", required_argument, NULL, 'r'},
 	                                     {"burst", required_argument, NULL, 'B'},
 	                                     {"max-conns", required_argument, NULL, 'c'},
+	                                     {"timeout", required_argument, NULL, 'T'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
-	server_config cfg = {cli_default_db(), NULL, "127.0.0.1", 8080, 4, 4u << 20, 200, 0, 1024};
+	server_config cfg = {cli_default_db(), NULL, "127.0.0.1", 8080, 4, 4u << 20, 200, 0, 1024, 30};
 	unsigned long long v = 0;
 	int c;
 	optind = 1;
@@ -92,6 +94,11 @@ int cmd_serve(int argc, char **argv)
 			if (number(optarg, 1, 100000, &v))
 				return cli_usage("serve", "--max-conns is 1-100000");
 			cfg.max_conns = (unsigned)v;
+			break;
+		case 'T':
+			if (number(optarg, 1, 3600, &v))
+				return cli_usage("serve", "--timeout is 1-3600 seconds");
+			cfg.timeout = (unsigned)v;
 			break;
 		case 'h': fputs(help, stdout); return EXIT_OK;
 		default: return cli_usage("serve", "bad option");

@@ -83,6 +83,18 @@ int cmd_submit(int argc, char **argv)
 	memset(&signer, 0, sizeof signer);
 	if (signkey && cli_read_signer(signkey, &signer) != EXIT_OK)
 		return EXIT_USER;
+	if (cec) {
+		/* the CEC key signs the receipt after the commit: read it now, so that
+		 * a bad key refuses the submission before anything is stored */
+		tally_note_signer probe;
+		memset(&probe, 0, sizeof probe);
+		int bad = cli_read_signer(cec, &probe) != EXIT_OK;
+		tally_note_signer_release(&probe);
+		if (bad) {
+			tally_note_signer_release(&signer);
+			return EXIT_USER;
+		}
+	}
 	tally_store *s = NULL;
 	tally_election *e = NULL;
 	int rc = cli_open(db, &s, &e);

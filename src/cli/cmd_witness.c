@@ -11,13 +11,10 @@
  */
 #include "cli/cli.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,123 +46,37 @@ static const char help[] =
 /* ==== where the log comes from ==== */
 
 typedef struct source {
-	bool http;
-	char host[256], port[16];
+	bool is_http;
+	cli_http http;   /* a server on this machine: "http://HOST:PORT[/]" */
 	tally_dump *dump;
 	char *dbuf;
 	tally_merkle_tree *tree;   /* built from the dump's entries */
 } source;
 
-/* parse "http://HOST:PORT[/]"; only this machine is allowed */
-static bool parse_url(const char *url, source *src)
-{
-	const char *p = url + strlen("http://"), *colon, *end;
-
-	if (*p == '[') {
-		end = strchr(p, ']');
-		if (!end)
-			return false;
-		snprintf(src->host, sizeof src->host, "%.*s", (int)(end - p - 1), p + 1);
-		colon = end + 1;
-		if (*colon != ':')
-			return false;
-	} else {
-		colon = strchr(p, ':');
-		if (!colon || (size_t)(colon - p) >= sizeof src->host)
-			return false;
-		snprintf(src->host, sizeof src->host, "%.*s", (int)(colon - p), p);
-	}
-	end = colon + 1;
-	size_t n = strspn(end, "0123456789");
-	if (n == 0 || n >= sizeof src->port || (end[n] != '\0' && strcmp(end + n, "/") != 0))
-		return false;
-	snprintf(src->port, sizeof src->port, "%.*s", (int)n, end);
-	return strcmp(src->host, "127.0.0.1") == 0 || strcmp(src->host, "localhost") == 0 ||
-	       strcmp(src->host, "::1") == 0;
-}
-
-/* http_get fetches "path" with HTTP/1.0; on 200 returns the body (free()),
+/* http_get fetches "path" (cli_http_get); on 200 returns the body (free()),
  * else NULL with "err" set (L025). */
 static char *http_get(const source *src, const char *path, size_t *len, tally_error *err)
 {
-	struct addrinfo hints, *ai = NULL;
-	char *buf = NULL;
-	size_t n = 0, cap = 1 << 14;
-	int fd = -1;
-
-	memset(&hints, 0, sizeof hints);
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(src->host, src->port, &hints, &ai) != 0 || !ai) {
-		tally_error_set(err, TALLY_EINVAL, W_SOURCE, src->host, "cannot resolve the host");
-		return NULL;
-	}
-	for (struct addrinfo *a = ai; a; a = a->ai_next) {
-		fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
-		if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen) == 0)
-			break;
-		if (fd >= 0)
-			close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	if (fd < 0) {
-		tally_error_set(err, TALLY_EINVAL, W_SOURCE, src->host, "cannot connect to port %s: %s",
-		                src->port, strerror(errno));
-		return NULL;
-	}
-	char req[1024];
-	int rl = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n",
-	                  path, src->host);
-	if (rl < 0 || (size_t)rl >= sizeof req || write(fd, req, (size_t)rl) != rl) {
-		close(fd);
-		tally_error_set(err, TALLY_EINVAL, W_SOURCE, path, "cannot send the request");
-		return NULL;
-	}
-	buf = malloc(cap + 1);
-	while (buf) {
-		ssize_t r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (n == cap) {
-			char *nb = cap >= HTTP_MAX_BODY ? NULL : realloc(buf, cap * 2 + 1);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-	}
-	close(fd);
-	if (!buf) {
-		tally_error_set(err, TALLY_EINVAL, W_SOURCE, path, "the answer is too large");
-		return NULL;
-	}
-	buf[n] = '\0';
-	char *body = strstr(buf, "\r\n\r\n");
+	char *body = NULL;
 	unsigned status = 0;
-	if (sscanf(buf, "HTTP/1.%*c %u", &status) != 1 || !body || status != 200) {
-		tally_error_set(err, TALLY_EINVAL, W_SOURCE, path, "the server answered %s%u",
-		                status ? "HTTP " : "nothing usable: ", status);
-		free(buf);
+
+	if (cli_http_get(&src->http, path, &status, &body, len, err) != TALLY_OK)
+		return NULL;
+	if (status != 200) {
+		tally_error_set(err, TALLY_EINVAL, W_SOURCE, path, "the server answered HTTP %u",
+		                status);
+		free(body);
 		return NULL;
 	}
-	body += 4;
-	*len = n - (size_t)(body - buf);
-	memmove(buf, body, *len + 1);
-	return buf;
+	return body;
 }
 
 static int source_open(const char *log, source *src, tally_error *err)
 {
 	memset(src, 0, sizeof *src);
 	if (strncmp(log, "http://", 7) == 0) {
-		src->http = true;
-		if (!parse_url(log, src))
+		src->is_http = true;
+		if (!cli_http_init(&src->http, log, HTTP_MAX_BODY, W_SOURCE) || src->http.path[0])
 			return tally_error_set(err, TALLY_EINVAL, W_SOURCE, log,
 			                       "give http://127.0.0.1:PORT (a server on this machine)");
 		return TALLY_OK;
@@ -200,7 +111,7 @@ static void source_close(source *src)
 /* the latest checkpoint note (free()) */
 static char *source_checkpoint(const source *src, size_t *len, tally_error *err)
 {
-	if (src->http)
+	if (src->is_http)
 		return http_get(src, "/api/v1/log/checkpoint", len, err);
 	if (src->dump->n_checkpoints == 0) {
 		tally_error_set(err, TALLY_EINVAL, W_SOURCE, "dump", "the dump holds no checkpoint");
@@ -224,7 +135,7 @@ static int source_consistency(const source *src, uint64_t from, uint64_t to,
                               const tally_hash *root2, tally_hash *path, size_t *n,
                               tally_error *err)
 {
-	if (!src->http) {
+	if (!src->is_http) {
 		tally_hash r;
 		if (to > tally_merkle_tree_size(src->tree))
 			return tally_error_set(err, TALLY_EINVAL, W_SOURCE, "dump",

@@ -312,7 +312,9 @@ int tally_results_new(const tally_election *e, tally_results **out)
 	*out = r;
 	return TALLY_OK;
 oom:
-	if (r && !r->priv)
+	/* p belongs to r once r->priv holds it; before that (r itself not
+	 * allocated, or not yet given p) it is freed here */
+	if (!r || !r->priv)
 		tally_free(p);
 	tally_results_free(r);
 	return TALLY_ENOMEM;

@@ -55,6 +55,10 @@ int tj_load(const char *buf, size_t len, const char *file, const tj_codes *c, js
 		         je.column);
 		if (json_error_code(&je) == json_error_duplicate_key)
 			return tally_error_set(err, TALLY_EINVAL, c->dupkey, where, "%s", je.text);
+		/* jansson stops at its own depth limit (2048) before ours is checked */
+		if (json_error_code(&je) == json_error_stack_overflow)
+			return tally_error_set(err, TALLY_ELIMIT, c->depth, where,
+			                       "JSON nested deeper than %d levels", TALLY_MAX_JSON_DEPTH);
 		return tally_error_set(err, TALLY_EINVAL, c->malformed, where, "malformed JSON: %s",
 		                       je.text);
 	}

@@ -5,6 +5,7 @@
  * here decides anything.
  */
 #include "render/render.h"
+#include "core/core_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,12 +56,24 @@ void render_json_str(FILE *f, const char *s)
 	fputc('"', f);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
+		if (c == '"' || c == '\\') {
 			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
+		} else if (c < 0x20) {
 			fprintf(f, "\\u%04x", c);
-		else
+		} else if (c < 0x80) {
 			fputc(c, f);
+		} else {
+			/* JSON text is UTF-8 (RFC 8259 8.1): a byte that does not start
+			 * a whole, valid sequence (a request path, say) is written as
+			 * U+FFFD, the replacement character */
+			size_t k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+			if (strnlen(s, k) == k && tally__utf8_ok(s, k)) {
+				fwrite(s, 1, k, f);
+				s += k - 1;
+			} else {
+				fputs("\\ufffd", f);
+			}
+		}
 	}
 	fputc('"', f);
 }

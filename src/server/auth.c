@@ -96,6 +96,12 @@ int server_authenticate(server_req *q)
 	const char *h = server_header(q, MHD_HTTP_HEADER_AUTHORIZATION);
 	if (!h)
 		return 0;
+	/* never pick one of several credentials */
+	if (server_header_count(q, MHD_HTTP_HEADER_AUTHORIZATION) > 1) {
+		server_error(q, MHD_HTTP_UNAUTHORIZED, H_AUTH, "Authorization",
+		             "send one Authorization header, not several");
+		return -1;
+	}
 	if (strncasecmp(h, "Bearer ", 7) != 0) {
 		server_error(q, MHD_HTTP_UNAUTHORIZED, H_AUTH, "Authorization",
 		             "send 'Authorization: Bearer TOKEN' with a token from 'tally user add'");

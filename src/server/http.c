@@ -24,6 +24,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,7 +32,8 @@
 
 typedef struct route {
 	const char *method;
-	const char *pattern;   /* "{}" stands for one path segment, passed to the handler */
+	const char *pattern;   /* "{}" stands for one path segment, passed to the handler;
+	                          a final "*" for any rest, which the handler reads from q->url */
 	server_handler fn;
 } route;
 
@@ -56,11 +58,17 @@ static const route routes[] = {
 	{"GET", "/api/v1/log/entries", routes_log_entries},
 	{"GET", "/api/v1/log/proof/inclusion", routes_log_inclusion},
 	{"GET", "/api/v1/log/proof/consistency", routes_log_consistency},
+	{"GET", "/api/v1/log/tile/*", routes_log_tile},
 };
 
 /* match "url" against "pattern"; the "{}" segment goes to arg (size cap) */
 static bool match(const char *pattern, const char *url, char *arg, size_t cap)
 {
+	size_t plen = strlen(pattern);
+	if (plen && pattern[plen - 1] == '*') {
+		arg[0] = '\0';
+		return strncmp(pattern, url, plen - 1) == 0;
+	}
 	const char *ph = strstr(pattern, "{}");
 	if (!ph)
 		return strcmp(pattern, url) == 0;
@@ -91,6 +99,13 @@ unsigned server_status_of(int st)
 	case TALLY_ELIMIT: return MHD_HTTP_CONTENT_TOO_LARGE;
 	default: return MHD_HTTP_INTERNAL_SERVER_ERROR;
 	}
+}
+
+unsigned server_status_of_error(const tally_error *err)
+{
+	if (strcmp(err->code, "S009") == 0)
+		return MHD_HTTP_INSUFFICIENT_STORAGE;
+	return server_status_of(err->status);
 }
 
 static void reset_out(server_req *q)
@@ -132,13 +147,36 @@ int server_error(server_req *q, unsigned status, const char *code, const char *w
 
 int server_tally_error(server_req *q, const tally_error *err)
 {
-	return server_error(q, server_status_of(err->status), err->code, err->where, "%s",
+	return server_error(q, server_status_of_error(err), err->code, err->where, "%s",
 	                    err->msg[0] ? err->msg : tally_strerror(err->status));
 }
 
 const char *server_header(server_req *q, const char *name)
 {
 	return MHD_lookup_connection_value((struct MHD_Connection *)q->conn, MHD_HEADER_KIND, name);
+}
+
+typedef struct header_count {
+	const char *name;
+	unsigned n;
+} header_count;
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+	(void)kind, (void)value;
+	header_count *hc = cls;
+	if (key && strcasecmp(key, hc->name) == 0)
+		hc->n++;
+	return MHD_YES;
+}
+
+unsigned server_header_count(server_req *q, const char *name)
+{
+	header_count hc = {name, 0};
+	MHD_get_connection_values((struct MHD_Connection *)q->conn, MHD_HEADER_KIND, count_header,
+	                          &hc);
+	return hc.n;
 }
 
 const char *server_query(server_req *q, const char *name)
@@ -373,6 +411,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*con_cls = q;
 		if (!q->out)
 			return MHD_NO;
+		/* two Content-Length headers make the body's end ambiguous (RFC 9112
+		 * 6.3: a request smuggling vector): refused before anything is read */
+		if (server_header_count(q, MHD_HTTP_HEADER_CONTENT_LENGTH) > 1) {
+			server_error(q, MHD_HTTP_BAD_REQUEST, H_BODY, url,
+			             "more than one Content-Length header");
+			return send_reply(q, c);
+		}
 		/* a declared body over the limit is refused before it is read */
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -504,7 +549,7 @@ int server_run(const server_config *cfg)
 	                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	                     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
 	                     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_conns,
-	                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+	                     MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout ? cfg->timeout : 30u,
 	                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 	                     MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
 	                     MHD_OPTION_END);

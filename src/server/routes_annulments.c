@@ -22,7 +22,12 @@ static int reason_of(server_req *q, const char *id, char *buf, size_t cap)
 	const char *s = json_is_string(r) ? json_string_value(r) : "";
 	size_t n = strlen(s);
 	int rc = 0;
-	if (n == 0) {
+	/* nothing but a reason: an unknown key (a "by", say) is refused, not ignored */
+	if ((r && !json_is_string(r)) || json_object_size(b) > (r ? 1u : 0u)) {
+		server_error(q, MHD_HTTP_BAD_REQUEST, H_BODY, id,
+		             "an annulment body is {\"reason\": \"...\"} and nothing else");
+		rc = -1;
+	} else if (n == 0) {
 		server_error(q, MHD_HTTP_BAD_REQUEST, "A002", id,
 		             "an annulment needs a reason: send {\"reason\": \"...\"}");
 		rc = -1;

@@ -69,6 +69,8 @@ int routes_log_checkpoint(server_req *q, const char *arg)
 		             "the CEC has not signed a checkpoint yet ('tally log checkpoint')");
 	else {
 		q->ctype = "text/plain; charset=utf-8";
+		/* tlog-tiles: mutable, so cached for a few seconds at most */
+		q->cache_control = "public, max-age=5";
 		fputs(cps[n - 1].note, q->out);
 	}
 	tally_store_checkpoints_free(cps, n);

@@ -13,6 +13,7 @@
  */
 #include "server/server_int.h"
 #include "render/render.h"
+#include "core/json_int.h"
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -28,16 +29,16 @@ static const char *const action_names[] = {"pending", "accepted", "conflict", "r
 
 static json_t *load_json(server_req *q)
 {
-	json_error_t je;
+	json_t *j = NULL;
+	tally_error err = TALLY_ERROR_INIT;
 	if (!q->body || q->len == 0) {
 		server_error(q, MHD_HTTP_BAD_REQUEST, H_BODY, "body", "the request has no body");
 		return NULL;
 	}
-	json_t *j = json_loadb(q->body, q->len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
-	if (!j) {
-		char where[64];
-		snprintf(where, sizeof where, "body: line %d, column %d", je.line, je.column);
-		server_error(q, MHD_HTTP_BAD_REQUEST, "P001", where, "malformed JSON: %s", je.text);
+	/* the command line's loader: a key twice is P018, nesting too deep P020 */
+	if (tj_load(q->body, q->len, "body", &tj_proto_codes, &j, &err) != TALLY_OK) {
+		server_tally_error(q, &err);
+		return NULL;
 	}
 	return j;
 }
@@ -158,14 +159,14 @@ void routes_protocols_settle(server_req *q)
 	size_t n = q->sub_n;
 	q->status = MHD_HTTP_OK;
 	if (q->sub_rc) {
-		q->status = server_status_of(q->sub_err.status);
+		q->status = server_status_of_error(&q->sub_err);
 		return;
 	}
 	/* one protocol: its outcome is the response's status; several: 200 and
 	 * an outcome each */
 	if (n == 1) {
 		if (out[0].status != TALLY_OK)
-			q->status = server_status_of(out[0].err.status);
+			q->status = server_status_of_error(&out[0].err);
 		else if (out[0].action == TALLY_ACT_ACCEPT || out[0].action == TALLY_ACT_RESOLVE)
 			q->status = MHD_HTTP_CREATED;
 		else if (out[0].action == TALLY_ACT_DUPLICATE)
@@ -390,7 +391,8 @@ int routes_resolve_post(server_req *q, const char *arg)
 		return 0;
 	json_t *keep = json_object_get(b, "keep"), *discard = json_object_get(b, "discard");
 	json_int_t id = json_is_integer(keep) ? json_integer_value(keep) : 0;
-	bool ok = (id > 0 && !discard) || (!keep && json_is_true(discard));
+	bool ok = ((id > 0 && !discard) || (!keep && json_is_true(discard))) &&
+	          json_object_size(b) == 1;  /* an unknown key beside them is refused */
 	json_decref(b);
 	if (!ok)
 		return server_error(q, MHD_HTTP_BAD_REQUEST, H_BODY, "body",

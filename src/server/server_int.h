@@ -45,6 +45,7 @@ typedef struct server_config {
 	unsigned rate;            /* requests per second per token (sustained) */
 	unsigned burst;           /* requests a token may make at once */
 	unsigned max_conns;       /* open connections */
+	unsigned timeout;         /* seconds a connection may stay idle (0: 30) */
 } server_config;
 
 /* One token bucket per user (auth.c). */
@@ -131,9 +132,15 @@ int server_error(server_req *q, unsigned status, const char *code, const char *w
  * 500) and writes it. */
 int server_tally_error(server_req *q, const tally_error *err);
 unsigned server_status_of(int tally_status);
+/* server_status_of_error: as server_status_of, but a full disk (S009) is 507
+ * Insufficient Storage (RFC 4918 11.5): the request may succeed later */
+unsigned server_status_of_error(const tally_error *err);
 
 /* server_header returns a request header's value or NULL. */
 const char *server_header(server_req *q, const char *name);
+/* server_header_count returns how many times the request carries the header
+ * "name" (compared without case). */
+unsigned server_header_count(server_req *q, const char *name);
 
 /* server_query returns a query-string argument or NULL. */
 const char *server_query(server_req *q, const char *name);
@@ -237,5 +244,6 @@ int routes_log_checkpoint(server_req *q, const char *arg);
 int routes_log_entries(server_req *q, const char *arg);
 int routes_log_inclusion(server_req *q, const char *arg);
 int routes_log_consistency(server_req *q, const char *arg);
+int routes_log_tile(server_req *q, const char *arg);
 
 #endif

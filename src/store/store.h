@@ -9,9 +9,9 @@
  *
  * Every function returns a tally_status and fills "err" on failure; on
  * failure nothing is changed in the database (the transaction is rolled
- * back). Store errors carry codes S001-S008 (S006 damaged data, S007 an index out
- * of range, S008 another election's model) (docs/errors.md), and L017-L022
- * for the transparency log (docs/log-format.md).
+ * back). Store errors carry codes S001-S009 (S006 damaged data, S007 an index out
+ * of range, S008 another election's model, S009 a full disk) (docs/errors.md),
+ * and L017-L022 for the transparency log (docs/log-format.md).
  *
  * Every change that the log records (the definition, each accepted protocol
  * version, annulments, key registrations, results statements, refused
@@ -237,5 +237,16 @@ typedef struct tally_checkpoint_row {
 int tally_store_checkpoints(tally_store *s, tally_checkpoint_row **out, size_t *n,
                             tally_error *err);
 void tally_store_checkpoints_free(tally_checkpoint_row *rows, size_t n);
+
+/* tally_store_checkpoint_last gives the size and root of the latest stored
+ * checkpoint ("*found" false, the others untouched, when there is none). */
+int tally_store_checkpoint_last(tally_store *s, bool *found, uint64_t *size, tally_hash *root,
+                                tally_error *err);
+
+/* tally_store_log_lengths writes the lengths in bytes of log entries
+ * [start, start + n) into lens[0..n) without reading them.
+ * TALLY_ENOTFOUND (S007) when the log ends before. */
+int tally_store_log_lengths(tally_store *s, uint64_t start, size_t n, uint64_t *lens,
+                            tally_error *err);
 
 #endif

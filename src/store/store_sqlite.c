@@ -46,6 +46,7 @@
 #define S_CORRUPT "S006"   /* stored data damaged or contradicting itself (as protocol.c) */
 #define S_NOTARGET "S007"  /* station or constituency index out of range */
 #define S_MISMATCH "S008"  /* the election passed is not the stored one */
+#define S_FULL "S009"      /* the disk (or the database's size limit) is full */
 
 /* The schema, version STORE_SCHEMA_VERSION. Indexes into the definition are
  * the model's array indexes; entries.state is a tally_entry_state; lot_seed
@@ -125,7 +126,7 @@ enum stmt_id {
 	Q_ANNUL_INS, Q_ANNUL_ALL, Q_TURNOUT_ST, Q_TURNOUT_INS, Q_TURNOUT_ALL, Q_COUNT,
 	Q_LOG_NEXT, Q_LOG_INS, Q_LOG_GET, Q_LOG_LEAVES, Q_CP_INS, Q_CP_LAST, Q_CP_ALL, Q_CP_FIND,
 	Q_CP_SET, Q_KEY_INS,
-	Q_KEY_GET,
+	Q_KEY_GET, Q_LOG_LENS,
 	Q__N
 };
 
@@ -209,6 +210,7 @@ static const char *const stmt_sql[Q__N] = {
 	[Q_CP_SET] = "UPDATE checkpoints SET note = ?2 WHERE id = ?1",
 	[Q_KEY_INS] = "INSERT INTO station_keys(station, pub, log_idx) VALUES(?1, ?2, ?3)",
 	[Q_KEY_GET] = "SELECT pub FROM station_keys WHERE station = ?1",
+	[Q_LOG_LENS] = "SELECT idx, length(entry) FROM log WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
 };
 
 /* The statements that insert STORE_BATCH rows: "head VALUES row, row, ...",
@@ -246,6 +248,11 @@ static int db_fail(tally_store *s, tally_error *err)
 
 	if (code == SQLITE_NOMEM)
 		return tally_error_set(err, TALLY_ENOMEM, "", s->path, "out of memory in SQLite");
+	/* ENOSPC: the transaction was rolled back; the database still reads */
+	if (code == SQLITE_FULL)
+		return tally_error_set(err, TALLY_EIO, S_FULL, s->path,
+		                       "the disk is full; nothing was changed: free space and "
+		                       "try again");
 	return tally_error_set(err, TALLY_ESTORE, S_SQLITE, s->path, "database error: %s",
 	                       sqlite3_errmsg(s->db));
 }
@@ -1236,8 +1243,11 @@ int tally_store_election(tally_store *s, tally_election **out, tally_error *err)
 	if ((rc = run(s, Q_BEGIN_READ, err)) != TALLY_OK)
 		return rc;
 	rc = load_model(s, out, err);
-	if (rc == TALLY_OK)
-		rc = tx_commit(s, err);
+	if (rc == TALLY_OK && (rc = tx_commit(s, err)) != TALLY_OK) {
+		/* outputs are untouched on error */
+		tally_election_free(*out);
+		*out = NULL;
+	}
 	if (rc != TALLY_OK)
 		tx_rollback(s);
 	return rc;
@@ -2938,5 +2948,64 @@ int tally_store_checkpoints(tally_store *s, tally_checkpoint_row **out, size_t *
 out:
 	sqlite3_reset(q);
 	tally_store_checkpoints_free(rows, len);
+	return rc;
+}
+
+/* ==== Tiles (src/server/routes_tiles.c) ==== */
+
+int tally_store_checkpoint_last(tally_store *s, bool *found, uint64_t *size, tally_hash *root,
+                                tally_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = stmt(s, Q_CP_LAST, &q, err), src = 0;
+
+	if (rc)
+		return rc;
+	src = sqlite3_step(q);
+	if (src == SQLITE_DONE) {
+		*found = false;
+	} else if (src != SQLITE_ROW) {
+		rc = db_fail(s, err);
+	} else if (sqlite3_column_bytes(q, 1) != TALLY_HASH_SIZE) {
+		rc = corrupt(s, err, "a checkpoint root of the wrong size");
+	} else {
+		*found = true;
+		*size = col_u64(q, 0);
+		memcpy(root->b, sqlite3_column_blob(q, 1), TALLY_HASH_SIZE);
+	}
+	sqlite3_reset(q);
+	return rc;
+}
+
+int tally_store_log_lengths(tally_store *s, uint64_t start, size_t n, uint64_t *lens,
+                            tally_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	uint64_t want = start;
+	int rc = stmt(s, Q_LOG_LENS, &q, err), src = 0;
+
+	if (rc)
+		return rc;
+	if ((src = bind_u64(q, 1, start)) != SQLITE_OK ||
+	    (src = bind_u64(q, 2, start + n)) != SQLITE_OK) {
+		rc = bind_fail(s, src, err);
+		goto out;
+	}
+	/* the SQL length() of a blob reads its size from the record header,
+	 * not the bytes: a definition of hundreds of MB costs nothing here */
+	while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+		if (col_u64(q, 0) != want) {
+			rc = corrupt(s, err, "a gap in the log");
+			goto out;
+		}
+		lens[want++ - start] = col_u64(q, 1);
+	}
+	if ((rc = loop_end(s, src, err)) != TALLY_OK)
+		goto out;
+	if (want != start + n)
+		rc = tally_error_set(err, TALLY_ENOTFOUND, S_NOTARGET, s->path,
+		                     "the log has no entry %llu", (unsigned long long)want);
+out:
+	sqlite3_reset(q);
 	return rc;
 }

@@ -19,26 +19,10 @@
 #
 # usage: tests/server/api-test.sh   (TALLY=path/to/tally, default build/test/tally)
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-TALLY=${TALLY:-build/test/tally}
-case $TALLY in /*) ;; *) TALLY=$root/$TALLY ;; esac
-for tool in curl awk; do
-	command -v $tool >/dev/null 2>&1 || { echo "api-test: needs $tool"; echo "0 passed, 1 failed"; exit 1; }
-done
-W=$(mktemp -d "${TMPDIR:-/tmp}/tally-api.XXXXXX")
-pass=0 fail=0 pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do wait "$p" 2>/dev/null; done
-	rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-cd "$W" || exit 2
-
-ok() { pass=$((pass + 1)); echo "ok $1"; }
+. "$(dirname "$0")/common.sh"
+server_test_init api curl awk
+# a failure here also shows the last answer's body (JSON)
 bad() { fail=$((fail + 1)); echo "FAILED $1: $2"; [ -f "$W/body" ] && head -c 400 "$W/body" && echo; }
-setup() { "$@" >"$W/setup.out" 2>&1 || { echo "set-up failed: $*"; cat "$W/setup.out"; echo "0 passed, 1 failed"; exit 1; }; }
 
 # ---- the election: 3 constituencies, 30 stations ----
 setup "$TALLY" simulate --out sim --constituencies 3 --stations 30 --typos 0 --bad 0 --warnings 2
@@ -84,17 +68,7 @@ for t in "$PREC" "$PREC_X" "$CON" "$CEC" "$OBS"; do
 	case $t in tly_*) ;; *) echo "set-up: no token"; cat users.err; echo "0 passed, 1 failed"; exit 1 ;; esac
 done
 
-start() { # start NAME ARGS...: the server in the background, its base URL in $BASE
-	name=$1; shift
-	"$TALLY" serve --db t.db --port 0 --bind 127.0.0.1 "$@" > "$name.out" 2> "$name.err" &
-	pids="$pids $!"
-	i=0
-	while [ $i -lt 100 ] && ! grep -q 'http://127.0.0.1:' "$name.out" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-	port=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9][0-9]*\)/.*|\1|p' "$name.out")
-	[ -n "$port" ] || { echo "server $name did not start"; cat "$name.err"; echo "0 passed, 1 failed"; exit 1; }
-	BASE=http://127.0.0.1:$port
-}
-start main --max-body 65536
+start main --db t.db --max-body 65536
 
 # cell NAME STATUS CODE METHOD PATH TOKEN [BODY]: one request, its status
 # and (unless CODE is -) the error code of its body
@@ -324,7 +298,7 @@ if grep -q "$CEC" t.db t.db-wal 2>/dev/null; then bad "tokens are stored hashed"
 cell "a revoked token is refused" 401 H001 GET /api/v1/me "$OBS"
 
 # ---- the rate limit (a second server: 1 request a second, bursts of 3) ----
-start limited --rate 1 --burst 3
+start limited --db t.db --rate 1 --burst 3
 codes=""
 for i in 1 2 3 4; do codes="$codes $(curl -s -o body -w '%{http_code}' -H "Authorization: Bearer $CEC" "$BASE/api/v1/me")"; done
 [ "$codes" = " 200 200 200 429" ] && grep -q H007 body && ok "rate limit: 429 after the burst" || bad "rate limit: 429 after the burst" "$codes"
@@ -340,11 +314,8 @@ got=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $CEC" "$B
 setup "$TALLY" simulate --out gsim --constituencies 4 --stations 120 --typos 0 --bad 0 --warnings 0
 setup "$TALLY" init --db g.db gsim/definition.json
 GCEC=$("$TALLY" user add --db g.db --role cec --name cec-group 2>>users.err)
-"$TALLY" serve --db g.db --port 0 --bind 127.0.0.1 --rate 100000 --burst 100000 > group.out 2> group.err &
-pids="$pids $!"
-i=0
-while [ $i -lt 100 ] && ! grep -q 'http://127.0.0.1:' group.out 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-GBASE=http://127.0.0.1:$(sed -n 's|.*http://127\.0\.0\.1:\([0-9][0-9]*\)/.*|\1|p' group.out)
+start group --db g.db --rate 100000 --burst 100000
+GBASE=$BASE
 mkdir -p g
 for n in 1 2; do grep '"station"' gsim/entries-$n.json | sed 's/,$//'; done |
 	awk '{ f = sprintf("g/%03d.json", NR); print > f; close(f) }'
@@ -408,16 +379,9 @@ setup "$TALLY" log cosign --db t.db --add co.cp --pub w.pub
 lg "log: checkpoint with its cosignature" 200 - /api/v1/log/checkpoint && has "log: cosignature published" "— witness.example.org "
 
 # ---- stop: a clean exit, no sanitizer reports ----
-for p in $pids; do kill "$p" 2>/dev/null; done
-for p in $pids; do wait "$p"; rc=$?; [ $rc -eq 0 ] && ok "server $p exits 0 on SIGTERM" || bad "server $p exits 0 on SIGTERM" "exit $rc"; done
-pids=""
+stop_servers
 grep -q 'protocol submissions in [0-9]* group commits' group.err &&
 	ok "group commit: the server reports its commits ($(sed -n 's/.*: \(.*group commits\)/\1/p' group.err))" ||
 	bad "group commit: the server reports its commits" "$(head -5 group.err)"
-if grep -l -e AddressSanitizer -e 'runtime error:' -e LeakSanitizer main.err limited.err group.err >/dev/null 2>&1; then
-	bad "no sanitizer reports" "$(cat main.err limited.err group.err | head -30)"
-else
-	ok "no sanitizer reports"
-fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+no_sanitizer_reports main.err limited.err group.err
+finish

@@ -553,36 +553,15 @@ static void test_tree_errors(void **state)
 
 /* ==== Failed allocations ==== */
 
-static int fail_at, alloc_count;
-
-static void *fail_malloc(size_t n, void *ud)
-{
-	(void)ud;
-	return ++alloc_count == fail_at ? NULL : malloc(n);
-}
-
-static void *fail_realloc(void *p, size_t n, void *ud)
-{
-	(void)ud;
-	return ++alloc_count == fail_at ? NULL : realloc(p, n);
-}
-
-static void fail_free(void *p, void *ud)
-{
-	(void)ud;
-	free(p);
-}
-
 static void test_tree_out_of_memory(void **state)
 {
 	(void)state;
-	static const tally_allocator a = {fail_malloc, fail_realloc, fail_free, NULL};
+	tu_oom o;
 	/* fail each allocation in turn while appending 3000 leaves: every
 	 * failure is TALLY_ENOMEM and leaves the tree as it was */
 	bool finished = false;
-	for (fail_at = 1; !finished && fail_at < 50; fail_at++) {
-		alloc_count = 0;
-		tally_set_allocator(&a);
+	for (long fail_at = 1; !finished && fail_at < 50; fail_at++) {
+		tu_oom_set(&o, fail_at);
 		tally_merkle_tree *t = NULL;
 		if (tally_merkle_tree_new(&t) != TALLY_OK) {
 			tally_set_allocator(NULL);
@@ -1196,17 +1175,16 @@ static void test_entries_errors(void **state)
 static void test_entries_out_of_memory(void **state)
 {
 	(void)state;
-	static const tally_allocator a = {fail_malloc, fail_realloc, fail_free, NULL};
+	tu_oom o;
 	tally_log_entry e[6];
 	uint8_t pub[32], sk[64];
 	fill_entries(e, pub, sk);
 	for (int i = 0; i < 6; i++) {
 		bool done = false;
-		for (fail_at = 1; !done && fail_at < 20; fail_at++) {
+		for (long fail_at = 1; !done && fail_at < 20; fail_at++) {
 			uint8_t *b = NULL;
 			size_t n = 0;
-			alloc_count = 0;
-			tally_set_allocator(&a);
+			tu_oom_set(&o, fail_at);
 			int rc = tally_log_entry_encode(&e[i], &b, &n, NULL);
 			tally_log_entry d;
 			int rc2 = rc == TALLY_OK ? tally_log_entry_decode(b, n, &d, NULL) : TALLY_OK;

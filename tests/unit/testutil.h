@@ -90,4 +90,38 @@ static inline void tu_tmp_path(char *buf, size_t size, const char *suffix)
 	unlink(buf);
 }
 
+/* Out-of-memory tests through libtally's allocator hook: tu_oom_set(&o, N)
+ * installs an allocator under which the N-th allocation from now fails (0:
+ * none does) and every other one succeeds; o.count counts them (set it to 0
+ * to count again). tally_set_allocator(NULL) puts the C library's back. */
+typedef struct tu_oom {
+	long fail_at, count;
+} tu_oom;
+
+static inline void *tu_oom_malloc(size_t n, void *ud)
+{
+	tu_oom *o = ud;
+	return ++o->count == o->fail_at ? NULL : malloc(n);
+}
+
+static inline void *tu_oom_realloc(void *p, size_t n, void *ud)
+{
+	tu_oom *o = ud;
+	return ++o->count == o->fail_at ? NULL : realloc(p, n);
+}
+
+static inline void tu_oom_free(void *p, void *ud)
+{
+	(void)ud;
+	free(p);
+}
+
+static inline void tu_oom_set(tu_oom *o, long fail_at)
+{
+	const tally_allocator a = {tu_oom_malloc, tu_oom_realloc, tu_oom_free, o};
+	o->fail_at = fail_at;
+	o->count = 0;
+	tally_set_allocator(&a);
+}
+
 #endif

@@ -88,14 +88,7 @@ static void cleanup(void)
 	if (daemon_)
 		MHD_stop_daemon(daemon_);
 	server_group_stop(&srv);
-	tally_results_free(srv.r);
-	free(srv.results_json);
-	free(srv.turnout_json);
-	tally_free(srv.definition_json);
-	server_buckets_release(&srv);
-	tally_users_close(srv.users);
-	tally_election_free(srv.e);
-	tally_store_close(srv.store);
+	server_release(&srv);
 	free(pristine);
 	rm_db_files();
 	rmdir(dir);

@@ -13,6 +13,7 @@
  * hash: a forged proof that verifies aborts.
  */
 #include "tally/ledger.h"
+#include "fuzz_tree.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -29,16 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n = 0, wn = 0;
 	json_error_t je;
 
-	if (!tree) {
-		if (tally_merkle_tree_new(&tree) != TALLY_OK)
-			abort();
-		for (int i = 0; i < LEAVES; i++) {
-			char leaf[16];
-			int l = snprintf(leaf, sizeof leaf, "leaf %d", i);
-			if (tally_merkle_tree_append(tree, leaf, (size_t)l, NULL, NULL) != TALLY_OK)
-				abort();
-		}
-	}
+	if (!tree)
+		tree = fuzz_tree(LEAVES);
 	if (size < 1)
 		return 0;
 	json_t *j = json_loadb((const char *)data + 1, size - 1, 0, &je);

@@ -21,6 +21,7 @@
  *      proof, hash for hash: tiles cannot forge one.
  */
 #include "tally/ledger.h"
+#include "fuzz_tree.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,16 +108,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static tally_merkle_tree *tree;
 	tally_error err = TALLY_ERROR_INIT;
 
-	if (!tree) {
-		if (tally_merkle_tree_new(&tree) != TALLY_OK)
-			abort();
-		for (int i = 0; i < LEAVES; i++) {
-			char leaf[16];
-			int l = snprintf(leaf, sizeof leaf, "leaf %d", i);
-			if (tally_merkle_tree_append(tree, leaf, (size_t)l, NULL, NULL) != TALLY_OK)
-				abort();
-		}
-	}
+	if (!tree)
+		tree = fuzz_tree(LEAVES);
 	if (size < 1)
 		return 0;
 	const uint8_t *p = data + 1;

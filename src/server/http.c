@@ -497,6 +497,18 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ==== start and stop ==== */
 
+void server_release(server *srv)
+{
+	tally_results_free(srv->r);
+	free(srv->results_json);
+	free(srv->turnout_json);
+	tally_free(srv->definition_json);
+	server_buckets_release(srv);
+	tally_users_close(srv->users);
+	tally_election_free(srv->e);
+	tally_store_close(srv->store);
+}
+
 int server_run(const server_config *cfg)
 {
 	server srv;
@@ -572,14 +584,7 @@ out:
 	server_group_stop(&srv);
 	if (d)
 		MHD_stop_daemon(d);
-	tally_results_free(srv.r);
-	free(srv.results_json);
-	free(srv.turnout_json);
-	tally_free(srv.definition_json);
-	server_buckets_release(&srv);
-	tally_users_close(srv.users);
-	tally_election_free(srv.e);
-	tally_store_close(srv.store);
+	server_release(&srv);
 	pthread_mutex_destroy(&srv.lock);
 	pthread_mutex_destroy(&srv.rl_lock);
 	pthread_mutex_destroy(&srv.g_lock);

@@ -186,6 +186,11 @@ int server_scope_error(server_req *q, const char *kind, const char *id);
 
 void server_buckets_release(server *srv);
 
+/* server_release frees what a server holds besides its daemon, its writer
+ * thread and its locks: results and cached answers, rate buckets, users,
+ * the election and the store. */
+void server_release(server *srv);
+
 /* server_write_checks writes the failed relations of station "st"'s
  * counted protocol in "r" as a JSON array of {"code","severity","text"}
  * (routes_results.c). */

@@ -76,12 +76,13 @@ int tally_fx_run(const tally_fx_input *in, const tally_fx_options *o, tally_fx_r
 	kl_job job = {r, 0};
 	pthread_t th;
 	bool threaded = o->threads > 1 && pthread_create(&th, NULL, klimek_job, &job) == 0;
-	int rc = tally_fx_fingerprint_run(r) || tally_fx_integer_run(r) || tally_fx_regress_run(r);
+	int rc = tally_fx_fingerprint_run(r) || tally_fx_integer_run(r) || tally_fx_regress_run(r) ||
+	         tally_fx_shpilkin_run(r);
 	if (threaded)
 		pthread_join(th, NULL);
 	else if (!rc)
 		job.rc = tally_fx_klimek_run(r);
-	if (rc || job.rc || tally_fx_areas_run(r) || tally_fx_shpilkin_run(r))
+	if (rc || job.rc || tally_fx_areas_run(r))
 		goto oom;
 	tally_fx_digits_run(r);
 	for (size_t i = 0; i < in->n; i++)

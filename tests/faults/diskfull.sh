@@ -15,25 +15,9 @@
 # Prints "ok NAME" or "FAILED NAME: why", then "N passed, M failed".
 set -eu
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-TALLY=${TALLY:-build/test/tally-faults}
-DBHASH=${DBHASH:-build/test/dbprint}
-case $TALLY in /*) ;; *) TALLY=$root/$TALLY ;; esac
-case $DBHASH in /*) ;; *) DBHASH=$root/$DBHASH ;; esac
-FIX=$root/tests/cases/fixtures
-command -v curl >/dev/null 2>&1 || { echo "diskfull: needs curl"; echo "0 passed, 1 failed"; exit 1; }
-W=$(mktemp -d "${TMPDIR:-/tmp}/tally-diskfull.XXXXXX")
-pid=""
-cleanup() {
-	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || :; wait "$pid" 2>/dev/null || :; fi
-	rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-cd "$W"
-cp "$TALLY" tally-faults
-TALLY=$W/tally-faults
-pass=0 fail=0
+NAME=diskfull
+# shellcheck source=tests/faults/common.sh
+. "$(dirname "$0")/common.sh"
 ok() { pass=$((pass + 1)); echo "ok $1"; }
 bad() { fail=$((fail + 1)); echo "FAILED $1: $2"; }
 fatal() { echo "set-up failed: $*"; echo "$pass passed, $((fail + 1)) failed"; exit 1; }

@@ -25,25 +25,9 @@
 # Prints a line per failure and per family, then "N passed, M failed".
 set -eu
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-TALLY=${TALLY:-build/test/tally-faults}
-DBHASH=${DBHASH:-build/test/dbprint}
-case $TALLY in /*) ;; *) TALLY=$root/$TALLY ;; esac
-case $DBHASH in /*) ;; *) DBHASH=$root/$DBHASH ;; esac
-FIX=$root/tests/cases/fixtures
-command -v curl >/dev/null 2>&1 || { echo "powerloss: needs curl"; echo "0 passed, 1 failed"; exit 1; }
-W=$(mktemp -d "${TMPDIR:-/tmp}/tally-powerloss.XXXXXX")
-pid=""
-cleanup() {
-	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || :; wait "$pid" 2>/dev/null || :; fi
-	rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-cd "$W"
-cp "$TALLY" tally-faults
-TALLY=$W/tally-faults
-pass=0 fail=0
+NAME=powerloss
+# shellcheck source=tests/faults/common.sh
+. "$(dirname "$0")/common.sh"
 fatal() { echo "set-up failed: $*"; echo "$pass passed, $((fail + 1)) failed"; exit 1; }
 
 stations="N01-1 N01-2 N01-3 N01-4 N01-5 S02-1 S02-2 E03-1"

@@ -21,7 +21,7 @@ static const char help[] =
 	"       tally log receipt --entry N --key CEC.key [--out FILE] [--db PATH]\n"
 	"       tally log dump --out FILE [--db PATH]\n"
 	"       tally log cosign --add FILE --pub WITNESS.pub [--db PATH]\n"
-	"       tally log fetch --url http://127.0.0.1:PORT --key CEC.pub [--out DUMP]\n"
+	"       tally log fetch --url URL --key CEC.pub [--out DUMP] [--proof N]\n"
 	"\n"
 	"checkpoint   sign the log's current tree (c2sp.org/tlog-checkpoint) with the\n"
 	"             CEC's key, store it and print it. The key's name is the origin.\n"

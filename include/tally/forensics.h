@@ -197,7 +197,8 @@ typedef struct tally_fx_klimek {
 	double turnout_mode, turnout_sd, share_mode, share_sd; /* the fair model */
 	double theta, alpha;     /* the incremental fraud's spread and exponent */
 	double fi_raw, fe_raw;   /* the fit */
-	double fi_null, fe_null; /* the fit on the clean twin */
+	double fi_null, fe_null; /* the largest fits on the clean twins (subtracted) */
+	uint32_t twins;          /* clean twins fitted */
 	double fi, fe;           /* calibrated: incremental and extreme fraud shares */
 	double loss, loss_fair;  /* squared histogram error at the fit and without fraud */
 } tally_fx_klimek;

@@ -208,13 +208,14 @@ static void report_text(const tally_fx_report *r, const tally_election *e)
 	}
 
 	const tally_fx_klimek *k = &r->klimek;
-	printf("\nKlimek's fraud model (secondary estimate, calibrated on a clean twin): %s "
+	printf("\nKlimek's fraud model (secondary estimate, calibrated on clean twins): %s "
 	       "stations\n",
 	       cli_commas(k->n, a));
 	if (k->fitted) {
-		printf("  incremental fraud f_i %.3f, extreme fraud f_e %.4f (fit %.3f / %.4f, clean "
-		       "twin %.3f / %.4f)\n",
-		       k->fi, k->fe, k->fi_raw, k->fe_raw, k->fi_null, k->fe_null);
+		printf("  incremental fraud f_i %.3f, extreme fraud f_e %.4f (fit %.3f / %.4f, at most "
+		       "%.3f / %.4f on %u clean twin%s)\n",
+		       k->fi, k->fe, k->fi_raw, k->fe_raw, k->fi_null, k->fe_null, k->twins,
+		       k->twins == 1 ? "" : "s");
 		printf("  fair turnout %.1f %% (sd %.1f), fair leader share %.1f %% (sd %.1f); "
 		       "theta %.2f, alpha %.1f\n",
 		       100 * k->turnout_mode, 100 * k->turnout_sd, 100 * k->share_mode,
@@ -303,10 +304,10 @@ static void report_json(const tally_fx_report *r)
 	printf("]},\n  \"klimek\": {\"fitted\": %s, \"reason\": ", k->fitted ? "true" : "false");
 	render_json_str(stdout, k->reason);
 	printf(", \"n\": %llu, \"fi\": %.4f, \"fe\": %.5f, \"fi_raw\": %.4f, \"fe_raw\": %.5f, "
-	       "\"fi_null\": %.4f, \"fe_null\": %.5f, \"turnout_mode\": %.4f, \"turnout_sd\": %.4f, "
+	       "\"fi_null\": %.4f, \"fe_null\": %.5f, \"twins\": %u, \"turnout_mode\": %.4f, \"turnout_sd\": %.4f, "
 	       "\"share_mode\": %.4f, \"share_sd\": %.4f, \"theta\": %.2f, \"alpha\": %.1f, "
 	       "\"loss\": %.1f, \"loss_fair\": %.1f},\n",
-	       (unsigned long long)k->n, k->fi, k->fe, k->fi_raw, k->fe_raw, k->fi_null, k->fe_null,
+	       (unsigned long long)k->n, k->fi, k->fe, k->fi_raw, k->fe_raw, k->fi_null, k->fe_null, k->twins,
 	       k->turnout_mode, k->turnout_sd, k->share_mode, k->share_sd, k->theta, k->alpha,
 	       k->loss, k->loss_fair);
 	printf("  \"areas\": [");

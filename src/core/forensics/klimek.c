@@ -176,8 +176,11 @@ static void qp2(double aa, double ab, double bb, double ay, double by, double *f
 }
 
 /* Fits the model to "d" with random numbers from "rng"; "h" is scratch of
- * 4 * KB * KB doubles. */
-static void fit(const kl_data *d, tally__rng *rng, double *h, kl_fit *out)
+ * 4 * KB * KB doubles. Every kind and every (theta, alpha) uses the same
+ * random numbers (four normals per station and draw: turnout, share, the
+ * extreme and the incremental strength), so the fair draws and the
+ * incremental strengths are made once and kept. TALLY_ENOMEM or TALLY_OK. */
+static int fit(const kl_data *d, tally__rng *rng, double *h, kl_fit *out)
 {
 	const size_t C = (size_t)KB * KB;
 	double *obs = h, *hf = h + C, *hi = h + 2 * C, *he = h + 3 * C;
@@ -185,27 +188,32 @@ static void fit(const kl_data *d, tally__rng *rng, double *h, kl_fit *out)
 	memset(&f, 0, sizeof f);
 	low_side(d->t, d->n, &f.a0, &f.sa);
 	low_side(d->w, d->n, &f.l0, &f.sl);
-	memset(obs, 0, 3 * C * sizeof *h);
+	size_t m = d->n * REPS;
+	double *fc = tally_malloc((m ? m : 1) * 3 * sizeof *fc);
+	if (!fc)
+		return TALLY_ENOMEM;
+	double *fl = fc + m, *zs = fl + m;
+	memset(obs, 0, 4 * C * sizeof *h);
 	for (size_t i = 0; i < d->n; i++)
 		obs[cell(d->w[i]) * KB + cell(d->t[i])] += 1;
-	/* common random numbers: the same draws for every kind and parameter */
 	uint64_t seed = tally__rng_next(rng);
 	const double wgt = 1.0 / REPS;
 	tally__rng r;
 	tally__rng_seed(&r, seed);
-	for (size_t i = 0; i < d->n; i++)
-		for (uint32_t k = 0; k < REPS; k++) {
+	for (size_t i = 0, j = 0; i < d->n; i++)
+		for (uint32_t k = 0; k < REPS; k++, j++) {
 			double zt = tally__rng_normal(&r), zw = tally__rng_normal(&r);
 			double ze = tally__rng_normal(&r), cast, lead;
-			(void)tally__rng_normal(&r);
+			zs[j] = tally__rng_normal(&r);
 			draw_fair(d->N[i], zt, zw, &f, &cast, &lead);
+			fc[j] = cast;
+			fl[j] = lead;
 			add_point(hf, d->N[i], cast, lead, wgt);
 			/* the extreme kind does not depend on theta or alpha (alpha = 1
 			 * hardly matters at x near 1) */
 			defraud(d->N[i], cut01(1 - fabs(EXT_SD * ze)), 1.0, &cast, &lead);
-			add_point(hi, d->N[i], cast, lead, wgt);
+			add_point(he, d->N[i], cast, lead, wgt);
 		}
-	memcpy(he, hi, C * sizeof *h);
 	double y0 = 0;
 	for (size_t c = 0; c < C; c++)
 		y0 += (obs[c] - hf[c]) * (obs[c] - hf[c]);
@@ -217,14 +225,10 @@ static void fit(const kl_data *d, tally__rng *rng, double *h, kl_fit *out)
 	for (size_t a = 0; a < N_ALPHA; a++)
 		for (size_t b = 0; b < N_THETA; b++) {
 			memset(hi, 0, C * sizeof *h);
-			tally__rng_seed(&r, seed);
-			for (size_t i = 0; i < d->n; i++)
-				for (uint32_t k = 0; k < REPS; k++) {
-					double zt = tally__rng_normal(&r), zw = tally__rng_normal(&r), cast, lead;
-					(void)tally__rng_normal(&r);
-					double zi = tally__rng_normal(&r);
-					draw_fair(d->N[i], zt, zw, &f, &cast, &lead);
-					double x = fabs(thetas[b] * zi);
+			for (size_t i = 0, j = 0; i < d->n; i++)
+				for (uint32_t k = 0; k < REPS; k++, j++) {
+					double cast = fc[j], lead = fl[j];
+					double x = fabs(thetas[b] * zs[j]);
 					defraud(d->N[i], x < 0.999 ? x : 0.999, alphas[a], &cast, &lead);
 					add_point(hi, d->N[i], cast, lead, wgt);
 				}
@@ -241,8 +245,8 @@ static void fit(const kl_data *d, tally__rng *rng, double *h, kl_fit *out)
 			qp2(aa, ab, bb, ay, by, &fi, &fe);
 			double loss = 0;
 			for (size_t c = 0; c < C; c++) {
-				double m = (1 - fi - fe) * hf[c] + fi * hi[c] + fe * he[c];
-				loss += (obs[c] - m) * (obs[c] - m);
+				double mix = (1 - fi - fe) * hf[c] + fi * hi[c] + fe * he[c];
+				loss += (obs[c] - mix) * (obs[c] - mix);
 			}
 			if (loss < best.loss - 1e-9) {
 				best.loss = loss;
@@ -252,7 +256,9 @@ static void fit(const kl_data *d, tally__rng *rng, double *h, kl_fit *out)
 				best.alpha = alphas[a];
 			}
 		}
+	tally_free(fc);
 	*out = best;
+	return TALLY_OK;
 }
 
 int tally_fx_klimek_run(tally_fx_report *r)
@@ -294,7 +300,8 @@ int tally_fx_klimek_run(tally_fx_report *r)
 	tally__rng_seed(&rng, r->opt.seed ^ 0x6b6c696d656bULL);
 	kl_data d = {n, N, t, w};
 	kl_fit f, g;
-	fit(&d, &rng, h, &f);
+	if ((rc = fit(&d, &rng, h, &f)) != TALLY_OK)
+		goto out;
 	/* clean twins: the fitted fair model drawn on the same electorates and
 	 * fitted in turn. What they give is what the procedure reads into a
 	 * clean election of this shape; the largest is subtracted. A small
@@ -313,7 +320,8 @@ int tally_fx_klimek_run(tally_fx_report *r)
 			w2[i] = cast > 0 ? lead / cast : 0;
 		}
 		kl_data d2 = {n, N, tw, w2};
-		fit(&d2, &rng, h, &g);
+		if ((rc = fit(&d2, &rng, h, &g)) != TALLY_OK)
+			goto out;
 		gi = g.fi > gi ? g.fi : gi;
 		ge = g.fe > ge ? g.fe : ge;
 	}

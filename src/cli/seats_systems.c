@@ -515,6 +515,30 @@ out:
 
 /* ==== Bundestag, 2023 reform ==== */
 
+/* lands_by_party lays the Länder table "lands" out by party for the
+ * Bundestag rules: votes[p * L + l] (L Länder), each party's id and
+ * exemption from the threshold; returns the valid second votes of the
+ * country (each Land's stated valid votes, else the sum of its row). */
+static uint64_t lands_by_party(const tally_seats_table *lands, uint64_t *votes, const char **pids,
+                               bool *exempt)
+{
+	uint32_t P = lands->n_parties, L = lands->n_districts;
+	uint64_t valid = 0;
+	for (uint32_t p = 0; p < P; p++) {
+		pids[p] = pid(lands, p);
+		exempt[p] = lands->parties[p].exempt;
+	}
+	for (uint32_t l = 0; l < L; l++) {
+		uint64_t sum = 0;
+		for (uint32_t p = 0; p < P; p++) {
+			votes[(size_t)p * L + l] = lands->votes[(size_t)l * P + p];
+			sum += lands->votes[(size_t)l * P + p];
+		}
+		valid += lands->valid[l] ? lands->valid[l] : sum;
+	}
+	return valid;
+}
+
 int seats_run_bundestag2023(const tally_seats_table *lands, const tally_seats_table *cons,
                             const tally_seats_config *c, uint32_t house, bool json)
 {
@@ -533,19 +557,7 @@ int seats_run_bundestag2023(const tally_seats_table *lands, const tally_seats_ta
 		rc = EXIT_USER;
 		goto out;
 	}
-	uint64_t valid = 0;
-	for (uint32_t p = 0; p < P; p++) {
-		pids[p] = pid(lands, p);
-		exempt[p] = lands->parties[p].exempt;
-	}
-	for (uint32_t l = 0; l < L; l++) {
-		uint64_t sum = 0;
-		for (uint32_t p = 0; p < P; p++) {
-			votes[(size_t)p * L + l] = lands->votes[(size_t)l * P + p];
-			sum += lands->votes[(size_t)l * P + p];
-		}
-		valid += lands->valid[l] ? lands->valid[l] : sum;
-	}
+	uint64_t valid = lands_by_party(lands, votes, pids, exempt);
 	if (c->national_denominator)
 		valid = c->national_denominator;
 	/* each constituency: its Land, and the most first votes wins */
@@ -1149,19 +1161,7 @@ int seats_run_bundestag2020_table(const tally_seats_table *lands, const tally_se
 		cli_errorf("out of memory");
 		goto out;
 	}
-	uint64_t valid = 0;
-	for (uint32_t p = 0; p < P; p++) {
-		pids[p] = pid(lands, p);
-		exempt[p] = lands->parties[p].exempt;
-	}
-	for (uint32_t l = 0; l < L; l++) {
-		uint64_t sum = 0;
-		for (uint32_t p = 0; p < P; p++) {
-			votes[(size_t)p * L + l] = lands->votes[(size_t)l * P + p];
-			sum += lands->votes[(size_t)l * P + p];
-		}
-		valid += lands->valid[l] ? lands->valid[l] : sum;
-	}
+	uint64_t valid = lands_by_party(lands, votes, pids, exempt);
 	/* each constituency: its Land, and the most first votes wins */
 	uint32_t cp = cons->n_parties;
 	for (uint32_t k = 0; k < C; k++) {

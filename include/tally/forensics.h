@@ -187,20 +187,20 @@ typedef struct tally_fx_regress {
 
 /* Klimek et al.'s fraud model (PNAS 2012), fitted as a secondary
  * estimate on stations with registered >= min_voters where the leader has
- * votes (docs/methods-forensics.md). Calibrated: fi and fe are the fitted
- * shares minus those fitted on a clean twin drawn from the fair part of the
- * model, at least 0. */
+ * votes (docs/methods-forensics.md): a likelihood fit. Calibrated: fi and
+ * fe are the fitted shares minus the mean of those fitted on clean twins
+ * drawn from the fair part of the model, at least 0. */
 typedef struct tally_fx_klimek {
 	bool fitted;
 	char reason[160];        /* why not, when not fitted */
 	uint64_t n;
-	double turnout_mode, turnout_sd, share_mode, share_sd; /* the fair model */
+	double turnout_mode, turnout_sd, share_mode, share_sd; /* the fair part: means, sds */
 	double theta, alpha;     /* the incremental fraud's spread and exponent */
 	double fi_raw, fe_raw;   /* the fit */
-	double fi_null, fe_null; /* the largest fits on the clean twins (subtracted) */
+	double fi_null, fe_null; /* the mean fit on the clean twins (subtracted) */
 	uint32_t twins;          /* clean twins fitted */
 	double fi, fe;           /* calibrated: incremental and extreme fraud shares */
-	double loss, loss_fair;  /* squared histogram error at the fit and without fraud */
+	double loss, loss_fair;  /* minus the log-likelihood at the fit and without fraud */
 } tally_fx_klimek;
 
 /* One area's part of the battery. */

@@ -212,8 +212,8 @@ static void report_text(const tally_fx_report *r, const tally_election *e)
 	       "stations\n",
 	       cli_commas(k->n, a));
 	if (k->fitted) {
-		printf("  incremental fraud f_i %.3f, extreme fraud f_e %.4f (fit %.3f / %.4f, at most "
-		       "%.3f / %.4f on %u clean twin%s)\n",
+		printf("  incremental fraud f_i %.3f, extreme fraud f_e %.4f (fit %.3f / %.4f, "
+		       "%.3f / %.4f on average on %u clean twin%s)\n",
 		       k->fi, k->fe, k->fi_raw, k->fe_raw, k->fi_null, k->fe_null, k->twins,
 		       k->twins == 1 ? "" : "s");
 		printf("  fair turnout %.1f %% (sd %.1f), fair leader share %.1f %% (sd %.1f); "

@@ -6,8 +6,8 @@
  * the flagged stations with their reasons (CSV or JSON) and the plots (SVG).
  */
 #include "cli/cli.h"
+#include "render/forensics.h"
 #include "render/render.h"
-#include "render/svg.h"
 #include "tally/forensics.h"
 
 #include <errno.h>
@@ -71,38 +71,12 @@ static int load_db(const char *db, tally_store **s, tally_election **e, tally_pr
 		cli_error(&err);
 		return EXIT_USER;
 	}
-	tally_protocol *p = calloc((*e)->n_stations ? (*e)->n_stations : 1, sizeof *p);
-	size_t k = 0;
-	int rc = EXIT_USER;
-	if (!p) {
-		cli_errorf("out of memory");
-		goto out;
-	}
-	for (uint32_t st = 0; st < (*e)->n_stations; st++) {
-		const uint32_t *v = tally_results_station_values(r, st);
-		if (!v || r->st[st].annulled || r->cons[(*e)->stations[st].constituency].annulled)
-			continue;
-		if (tally_protocol_init(&p[k], *e, st)) {
-			cli_errorf("out of memory");
-			goto out;
-		}
-		for (uint32_t i = 0; i < p[k].n_lines; i++)
-			p[k].lines[i] = v[i];
-		for (uint32_t i = 0; i < p[k].n_cand; i++)
-			p[k].cand[i] = v[p[k].n_lines + i];
-		k++;
-	}
-	rc = EXIT_OK;
-out:
+	int rc = render_fx_protocols(*e, r, out, n);
 	tally_results_free(r);
-	if (rc != EXIT_OK) {
-		for (size_t i = 0; i < k; i++)
-			tally_protocol_release(&p[i]);
-		free(p);
-		return rc;
+	if (rc) {
+		cli_errorf("out of memory");
+		return EXIT_USER;
 	}
-	*out = p;
-	*n = k;
 	return EXIT_OK;
 }
 
@@ -247,85 +221,6 @@ static void report_text(const tally_fx_report *r, const tally_election *e)
 	       it->both_expected);
 }
 
-static void icount_json(const char *name, const tally_fx_icount *c, bool last)
-{
-	printf("    \"%s\": {\"observed\": %.0f, \"mc_mean\": %.3f, \"mc_sd\": %.3f, "
-	       "\"mc_z\": %.4f, \"excess\": %.3f, \"z\": %.4f, \"p\": %.6f, \"exact_mean\": %.3f, "
-	       "\"exact_sd\": %.3f, \"exact_z\": %.4f}%s\n",
-	       name, c->observed, c->mc_mean, c->mc_sd, c->mc_z, c->excess, c->z, c->p, c->exact_mean,
-	       c->exact_sd, c->exact_z, last ? "" : ",");
-}
-
-static void report_json(const tally_fx_report *r)
-{
-	const tally_fx_input *in = r->in;
-	const tally_fx_fingerprint *fp = &r->fp;
-	const tally_fx_integer *it = &r->integer;
-	const tally_fx_shpilkin *sp = &r->shp;
-	const tally_fx_digits *d = &r->digits;
-	printf("{\n  \"stations\": %zu,\n  \"leader\": ", in->n);
-	render_json_str(stdout, in->party_ids[in->leader_party]);
-	printf(",\n  \"fingerprint\": {\"n\": %llu, \"corner\": %llu, \"corner_share\": %.6f, "
-	       "\"corner_weighted_share\": %.6f, \"mode_turnout\": %u, \"mode_share\": %u},\n",
-	       (unsigned long long)fp->n, (unsigned long long)fp->corner, fp->corner_share,
-	       fp->corner_weighted_share, fp->mode_t, fp->mode_w);
-	printf("  \"integer\": {\n    \"n\": %llu, \"resamples\": %u, \"seed\": %llu, "
-	       "\"both\": %llu, \"both_expected\": %.3f,\n",
-	       (unsigned long long)it->n, it->resamples, (unsigned long long)it->seed,
-	       (unsigned long long)it->both, it->both_expected);
-	icount_json("either", &it->either, false);
-	icount_json("leader", &it->leader, false);
-	icount_json("turnout", &it->turnout, false);
-	icount_json("either_voters", &it->either_voters, true);
-	printf("  },\n  \"shpilkin\": {\"applicable\": %s, \"reason\": ",
-	       sp->applicable ? "true" : "false");
-	render_json_str(stdout, sp->reason);
-	printf(", \"peak\": %u, \"manual\": %s, \"n\": %llu, \"clean_share\": %.6f, "
-	       "\"official_share\": %.6f, \"anomalous\": %.0f, \"anomalous_above_peak\": %.0f, "
-	       "\"interval95\": [%.0f, %.0f]},\n",
-	       sp->peak, sp->manual ? "true" : "false", (unsigned long long)sp->n, sp->clean_share,
-	       sp->official_share, sp->anomalous, sp->anomalous_above, sp->boot_lo, sp->boot_hi);
-	printf("  \"digits\": {\"n_2bl\": %llu, \"mean_2bl\": %.4f, \"chi2_2bl\": %.3f, "
-	       "\"p_2bl\": %.6g, \"n_last\": %llu, \"mean_last\": %.4f, \"chi2_last\": %.3f, "
-	       "\"p_last\": %.6g, \"c05\": %.4f, \"n_p05\": %llu, \"p05\": %.4f},\n",
-	       (unsigned long long)d->n_2bl, d->mean_2bl, d->chi2_2bl, d->p_2bl,
-	       (unsigned long long)d->n_last, d->mean_last, d->chi2_last, d->p_last, d->c05,
-	       (unsigned long long)d->n_p05, d->p05);
-	printf("  \"regressions\": {\"n\": %llu, \"r_turnout_share\": %.4f, \"sum_slopes\": %.4f, "
-	       "\"parties\": [",
-	       (unsigned long long)r->reg.n, r->reg.r_turnout_share, r->reg.sum_slopes);
-	for (uint32_t j = 0; j < in->n_parties; j++) {
-		printf("%s{\"id\": ", j ? ", " : "");
-		render_json_str(stdout, in->party_ids[j]);
-		printf(", \"slope\": %.4f, \"share\": %.6f}", r->reg.party[j].slope,
-		       r->reg.party[j].share);
-	}
-	const tally_fx_klimek *k = &r->klimek;
-	printf("]},\n  \"klimek\": {\"fitted\": %s, \"reason\": ", k->fitted ? "true" : "false");
-	render_json_str(stdout, k->reason);
-	printf(", \"n\": %llu, \"fi\": %.4f, \"fe\": %.5f, \"fi_raw\": %.4f, \"fe_raw\": %.5f, "
-	       "\"fi_null\": %.4f, \"fe_null\": %.5f, \"twins\": %u, \"turnout_mode\": %.4f, \"turnout_sd\": %.4f, "
-	       "\"share_mode\": %.4f, \"share_sd\": %.4f, \"theta\": %.2f, \"alpha\": %.1f, "
-	       "\"loss\": %.1f, \"loss_fair\": %.1f},\n",
-	       (unsigned long long)k->n, k->fi, k->fe, k->fi_raw, k->fe_raw, k->fi_null, k->fe_null, k->twins,
-	       k->turnout_mode, k->turnout_sd, k->share_mode, k->share_sd, k->theta, k->alpha,
-	       k->loss, k->loss_fair);
-	printf("  \"areas\": [");
-	for (uint32_t j = 0; j < in->n_areas; j++) {
-		const tally_fx_area *ar = &r->areas[j];
-		printf("%s\n    {\"area\": ", j ? "," : "");
-		render_json_str(stdout, in->area_names[j]);
-		printf(", \"n\": %llu, \"corner\": %llu, \"corner_share\": %.6f, \"n_integer\": %llu, "
-		       "\"integer_observed\": %.0f, \"integer_expected\": %.3f, \"integer_sd\": %.3f, "
-		       "\"integer_excess\": %.3f, \"integer_z\": %.4f, \"flagged\": %llu}",
-		       (unsigned long long)ar->n, (unsigned long long)ar->corner, ar->corner_share,
-		       (unsigned long long)ar->n_integer, ar->integer_observed, ar->integer_expected,
-		       ar->integer_sd, ar->integer_excess, ar->integer_z,
-		       (unsigned long long)ar->flagged);
-	}
-	printf("\n  ],\n  \"flagged\": %llu\n}\n", (unsigned long long)r->flagged);
-}
-
 static int write_flags(const char *path, const tally_fx_report *r, const tally_election *e)
 {
 	const tally_fx_input *in = r->in;
@@ -372,32 +267,13 @@ static int write_flags(const char *path, const tally_fx_report *r, const tally_e
 static int write_plot(const char *dir, const char *name, const tally_fx_report *r)
 {
 	char path[4096];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
+	snprintf(path, sizeof path, "%s/%s.svg", dir, name);
 	FILE *f = fopen(path, "w");
 	if (!f) {
 		cli_errorf("cannot create '%s': %s", path, strerror(errno));
 		return EXIT_USER;
 	}
-	int bad = 0;
-	if (strcmp(name, "fingerprint.svg") == 0) {
-		bad = svg_heatmap(f, "Election fingerprint: stations by turnout and leader share",
-		                  "turnout, %", "leader share, %", r->fp.count, TALLY_FX_BINS,
-		                  TALLY_FX_BINS);
-	} else if (strcmp(name, "turnout.svg") == 0) {
-		double h[TALLY_FX_BINS];
-		for (uint32_t k = 0; k < TALLY_FX_BINS; k++)
-			h[k] = r->fp.turnout_hist[k];
-		bad = svg_bars(f, "Stations by turnout (1 pp bins)", "turnout, %", "stations", h, NULL,
-		               TALLY_FX_BINS);
-	} else if (strcmp(name, "cumulative.svg") == 0) {
-		bad = svg_line(f, "Leader's votes cast at stations up to each turnout",
-		               "turnout, %", "share of the leader's votes, %", r->fp.cum_leader,
-		               TALLY_FX_BINS);
-	} else {
-		bad = svg_bars(f, "Shpilkin: leader (bars) and other votes (line) by turnout",
-		               "turnout, %", "votes", r->shp.leader_bin, r->shp.others_bin,
-		               TALLY_FX_BINS);
-	}
+	int bad = render_fx_plot(f, name, r);
 	if (fclose(f) != 0 || bad) {
 		cli_errorf("cannot write '%s'", path);
 		return EXIT_USER;
@@ -528,7 +404,7 @@ int cmd_forensics(int argc, char **argv)
 		goto out;
 	}
 	if (json)
-		report_json(r);
+		render_fx_json(stdout, r);
 	else
 		report_text(r, e);
 	if (flags && write_flags(flags, r, e))
@@ -538,19 +414,16 @@ int cmd_forensics(int argc, char **argv)
 			cli_errorf("cannot create the directory '%s': %s", outdir, strerror(errno));
 			goto out;
 		}
-		if (write_plot(outdir, "fingerprint.svg", r) || write_plot(outdir, "turnout.svg", r) ||
-		    write_plot(outdir, "cumulative.svg", r) ||
-		    write_plot(outdir, "shpilkin.svg", r))
-			goto out;
+		for (size_t k = 0; k < RENDER_FX_PLOTS; k++)
+			if (write_plot(outdir, render_fx_plots[k], r))
+				goto out;
 	}
 	rc = EXIT_OK;
 out:
 	free(buf);
 	tally_fx_report_free(r);
 	tally_fx_input_free(in);
-	for (size_t i = 0; i < n_prot; i++)
-		tally_protocol_release(&prot[i]);
-	free(prot);
+	render_fx_protocols_free(prot, n_prot);
 	tally_election_free(e_db);
 	tally_store_close(s);
 	tally_import_free(im);

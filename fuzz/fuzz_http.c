@@ -240,6 +240,7 @@ static void setup(void)
 	srv.boot = 0;
 	pthread_mutex_init(&srv.lock, NULL);
 	pthread_mutex_init(&srv.rl_lock, NULL);
+	pthread_mutex_init(&srv.fx_lock, NULL);
 	pthread_mutex_init(&srv.g_lock, NULL);
 	pthread_cond_init(&srv.g_cond, NULL);
 	open_db();

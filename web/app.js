@@ -1,16 +1,19 @@
 // app.js: the election-night dashboard. It polls the public API of
 // `tally serve` (docs/api-http.md) with If-None-Match, so an unchanged
 // result costs a 304, and redraws the national view (hemicycle, seats and
-// votes, turnout, progress, constituencies) or a constituency or station
-// page (#/c/ID, #/s/ID). No build step, no dependencies.
+// votes, turnout, progress, statistical checks, constituencies) or a
+// constituency or station page (#/c/ID, #/s/ID). No build step, no
+// dependencies.
 'use strict';
 
 const API = 'api/v1/';
 const POLL_MS = 4000;
+const FX_MS = 60000;  // the forensic report: at most once a minute, and only when the count changed
 const PALETTE = ['#0b4f9c', '#c8102e', '#1b7f3b', '#f2a900', '#6a3d9a', '#00838f', '#e65100',
   '#5d4037', '#ad1457', '#546e7a', '#9e9d24', '#283593', '#00695c', '#8d6e63'];
 const cache = {};  // url -> {etag, data}
 let results = null, turnout = null, query = '';
+let fxAt = -Infinity, fxGen = '';
 
 const $ = (id) => document.getElementById(id);
 const fmt = (n) => Number(n).toLocaleString('en-US');
@@ -202,6 +205,59 @@ async function renderStation(id) {
         '</td><td>' + esc(h.reason) + '</td></tr>').join('') + '</tbody></table>' : '<div class="empty">Nothing entered yet.</div>') + '</section>';
 }
 
+// the statistical checks (GET /forensics, docs/methods-forensics.md)
+function fact(label, value, note, raw, flag) {
+  return '<div class="fact' + (flag ? ' flag' : '') + '" data-fx="' + esc(label) + '" data-value="' + esc(raw) + '"><span>' +
+    esc(label) + '</span><b>' + esc(value) + '</b><small>' + esc(note) + '</small></div>';
+}
+
+function renderForensics(fx, gen) {
+  const parties = (results && results.parties) || [];
+  const lead = parties.find((p) => p.id === fx.leader);
+  const name = lead ? lead.name : fx.leader;
+  const fp = fx.fingerprint, it = fx.integer.either, sp = fx.shpilkin, k = fx.klimek;
+  const facts = [
+    fact('Stations tested', fmt(fx.stations), 'leader: ' + name, fx.stations),
+    fact('Turnout and leader ≥ 95 %', fmt(fp.corner), (100 * fp.corner_share).toFixed(2) + ' % of stations', fp.corner,
+      fp.corner_share >= 0.005),
+    fact('Whole-number percentages', (it.excess >= 0 ? '+' : '') + it.excess.toFixed(0),
+      'excess stations, z ' + it.z.toFixed(1), it.z.toFixed(2), it.z >= 3),
+    fact('Shpilkin', sp.applicable ? fmt(Math.round(sp.anomalous)) : 'n/a',
+      sp.applicable ? 'anomalous votes' : 'not applicable', sp.applicable ? Math.round(sp.anomalous) : '', sp.applicable),
+    fact('Klimek', k.fitted ? 'f_e ' + k.fe.toFixed(3) : 'not fitted',
+      k.fitted ? 'extreme; incremental f_i ' + k.fi.toFixed(2) : k.reason, k.fitted ? k.fe : '', k.fitted && k.fe >= 0.005),
+    fact('Stations flagged', fmt(fx.flagged), 'whole-number turnout and share, or corner', fx.flagged)];
+  $('fx-facts').innerHTML = facts.join('');
+  const v = encodeURIComponent(gen.replace(/"/g, ''));
+  const fig = (plot, alt, cap) => '<figure><img src="' + API + 'forensics/' + plot + '.svg?g=' + v + '" alt="' + esc(alt) +
+    '" data-plot="' + plot + '"><figcaption>' + esc(cap) + '</figcaption></figure>';
+  $('fx-plots').innerHTML =
+    fig('fingerprint', 'Election fingerprint', 'Stations by turnout (across) and leader share (up): a clean election is one cloud; ballot stuffing smears it towards the top right corner.') +
+    fig('cumulative', 'Cumulative leader votes', "Share of the leader's votes cast at stations up to each turnout: it levels off above the usual turnout unless ballots are added.");
+}
+
+async function tickForensics() {
+  const gen = (cache.results && cache.results.etag) || '';
+  const now = Date.now();
+  if (gen === fxGen || now - fxAt < FX_MS) return;
+  fxAt = now;
+  try {
+    const r = await fetch(API + 'forensics', {cache: 'no-store'});
+    if (r.status === 409) {
+      $('fx-facts').innerHTML = '<div class="empty">Waiting for the first counted protocols.</div>';
+      $('fx-plots').innerHTML = '';
+      fxGen = gen;
+      return;
+    }
+    if (!r.ok) throw new Error('forensics: HTTP ' + r.status);
+    renderForensics(await r.json(), r.headers.get('ETag') || gen);
+    fxGen = gen;
+    $('forensics').dataset.ready = '1';
+  } catch (e) {
+    fxAt = -Infinity;  // try again at the next tick
+  }
+}
+
 function route() {
   const h = location.hash.replace(/^#\/?/, '');
   const m = h.match(/^([cs])\/(.+)$/);
@@ -223,6 +279,7 @@ async function tick() {
     if (!view) {
       if (changed || !document.body.dataset.ready) renderNational();
       if (tchanged || !document.body.dataset.ready) renderTurnout();
+      await tickForensics();
     } else if (view.kind === 'c') {
       await renderConstituency(view.id);
     } else {

@@ -44,6 +44,8 @@ static const route routes[] = {
 	{"GET", "/api/v1/results/stations/{}", routes_results_station},
 	{"GET", "/api/v1/progress", routes_progress},
 	{"GET", "/api/v1/turnout", routes_turnout_get},
+	{"GET", "/api/v1/forensics", routes_forensics},
+	{"GET", "/api/v1/forensics/{}", routes_forensics_plot},
 	{"POST", "/api/v1/turnout", routes_turnout_post},
 	{"POST", "/api/v1/protocols", routes_protocols_post},
 	{"GET", "/api/v1/stations/{}/entries", routes_entries_get},
@@ -354,6 +356,11 @@ static void dispatch(server_req *q)
 		hit->fn(q, arg);
 		return;
 	}
+	/* the forensic report is computed outside the lock (routes_forensics.c) */
+	if (hit->fn == routes_forensics || hit->fn == routes_forensics_plot) {
+		hit->fn(q, arg);
+		return;
+	}
 	pthread_mutex_lock(&q->srv->lock);
 	hit->fn(q, arg);
 	pthread_mutex_unlock(&q->srv->lock);
@@ -502,6 +509,9 @@ void server_release(server *srv)
 	tally_results_free(srv->r);
 	free(srv->results_json);
 	free(srv->turnout_json);
+	free(srv->fx_json);
+	for (int k = 0; k < 4; k++)
+		free(srv->fx_svg[k]);
 	tally_free(srv->definition_json);
 	server_buckets_release(srv);
 	tally_users_close(srv->users);
@@ -520,6 +530,7 @@ int server_run(const server_config *cfg)
 	pthread_mutex_init(&srv.lock, NULL);
 	pthread_mutex_init(&srv.rl_lock, NULL);
 	pthread_mutex_init(&srv.g_lock, NULL);
+	pthread_mutex_init(&srv.fx_lock, NULL);
 	pthread_cond_init(&srv.g_cond, NULL);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "error: libsodium failed to initialise\n");
@@ -588,6 +599,7 @@ out:
 	pthread_mutex_destroy(&srv.lock);
 	pthread_mutex_destroy(&srv.rl_lock);
 	pthread_mutex_destroy(&srv.g_lock);
+	pthread_mutex_destroy(&srv.fx_lock);
 	pthread_cond_destroy(&srv.g_cond);
 	return rc;
 }

@@ -72,6 +72,15 @@ typedef struct server {
 	char *turnout_json;       /* GET /turnout at generation turnout_gen */
 	size_t turnout_len;
 	uint64_t turnout_gen;
+	/* GET /api/v1/forensics (routes_forensics.c): the report and its plots
+	 * at generation fx_gen; fx_lock (taken before lock, never inside it)
+	 * lets one request compute them at a time */
+	pthread_mutex_t fx_lock;
+	char *fx_json;
+	size_t fx_len;
+	char *fx_svg[4];          /* render_fx_plots order */
+	size_t fx_svg_len[4];
+	uint64_t fx_gen;
 	char *definition_json;    /* never changes while the server runs */
 	size_t definition_len;
 	/* rate limiting (auth.c) */
@@ -250,5 +259,8 @@ int routes_log_entries(server_req *q, const char *arg);
 int routes_log_inclusion(server_req *q, const char *arg);
 int routes_log_consistency(server_req *q, const char *arg);
 int routes_log_tile(server_req *q, const char *arg);
+/* ==== routes_forensics.c (called without srv->lock: they take it) ==== */
+int routes_forensics(server_req *q, const char *arg);
+int routes_forensics_plot(server_req *q, const char *arg);
 
 #endif

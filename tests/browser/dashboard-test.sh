@@ -82,6 +82,8 @@ phase() { # phase NAME: load the page and compare it with the CLI
 }
 
 phase_name="before any protocol"; phase "$phase_name"
+grep -q 'id="fx-facts"><div class="empty">Waiting for the first counted protocols' dom.html &&
+	ok "statistical checks wait for protocols" || bad "statistical checks before any protocol" "not the waiting note"
 "$TALLY" submit --db t.db -q sim/entries-1.json > /dev/null 2>&1
 phase_name="after first entries"; phase "$phase_name"
 "$TALLY" submit --db t.db -q sim/entries-2.json > /dev/null 2>&1
@@ -92,6 +94,20 @@ grep -q 'data-time="19:00"' dom.html && ok "turnout by hour is drawn" || bad "tu
 "$TALLY" submit --db t.db -q sim/entries-3.json > /dev/null 2>&1
 phase_name="after third entries"; phase "$phase_name"
 grep -q 'data-outcome="elected"' dom.html && ok "constituencies show elected" || bad "constituencies show elected" "none"
+# the statistical checks: the figures of `tally forensics` at the same moment, and both plots
+"$TALLY" forensics --db t.db --format json > fx.json 2>/dev/null
+fxv() { sed -n "s/.*data-fx=\"$1\" data-value=\"\([^\"]*\)\".*/\1/p" dom.html | head -n 1; }
+want=$(sed -n 's/^  "stations": \([0-9]*\),/\1/p' fx.json)
+[ -n "$want" ] && [ "$(fxv 'Stations tested')" = "$want" ] && ok "checks: stations tested = $want" || bad "checks: stations tested" "page $(fxv 'Stations tested'), tally $want"
+want=$(sed -n 's/^  "flagged": \([0-9]*\)$/\1/p' fx.json)
+[ -n "$want" ] && [ "$(fxv 'Stations flagged')" = "$want" ] && ok "checks: stations flagged = $want" || bad "checks: stations flagged" "page $(fxv 'Stations flagged'), tally $want"
+want=$(sed -n 's/.*"fingerprint": {"n": [0-9]*, "corner": \([0-9]*\),.*/\1/p' fx.json)
+[ -n "$want" ] && [ "$(fxv 'Turnout and leader ≥ 95 %')" = "$want" ] && ok "checks: corner stations = $want" || bad "checks: corner" "page $(fxv 'Turnout and leader ≥ 95 %'), tally $want"
+for plot in fingerprint cumulative; do
+	src=$(grep -o "<img src=\"[^\"]*\" alt=\"[^\"]*\" data-plot=\"$plot\"" dom.html | sed 's/<img src="\([^"]*\)".*/\1/')
+	code=$(curl -s -o plot.svg -w '%{http_code}' "$URL$src")
+	[ "$code" = 200 ] && grep -q '<svg' plot.svg && ok "checks: the $plot plot is served ($src)" || bad "checks: $plot plot" "'$src' answered $code"
+done
 
 chrome --screenshot="$IMG/dashboard-desktop.png" 1280,2200 "$URL" && ok "screenshot desktop" || bad "screenshot desktop" "chromium failed"
 chrome --screenshot="$IMG/dashboard-phone.png" 390,1800 "$URL" && ok "screenshot phone" || bad "screenshot phone" "chromium failed"

@@ -98,7 +98,8 @@ has() { # has NAME STRING: the last body contains STRING
 
 # ---- the authorisation matrix ----
 # public reads: everyone, but a bad token is refused
-for ep in definition results results/constituencies/C001 results/stations/C001-001 progress turnout; do
+for ep in definition results results/constituencies/C001 results/stations/C001-001 progress turnout \
+	forensics forensics/fingerprint.svg; do
 	cell "GET $ep: no token" 200 - GET /api/v1/$ep ""
 	cell "GET $ep: bad token" 401 H001 GET /api/v1/$ep "$BAD"
 	cell "GET $ep: precinct" 200 - GET /api/v1/$ep "$PREC"
@@ -278,6 +279,40 @@ cmp -s cli.json api.json && ok "API results = tally results --format json" || ba
 E4=$(etag "$BASE/api/v1/definition")
 got=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $E4" "$BASE/api/v1/definition")
 [ "$got" = 304 ] && ok "definition: 304" || bad "definition: 304" "$got"
+
+# ---- the forensic report ----
+cell "GET forensics" 200 - GET /api/v1/forensics ""
+"$TALLY" forensics --db t.db --format json > cli-fx.json 2>/dev/null
+cmp -s cli-fx.json "$W/body" && ok "API forensics = tally forensics --db --format json" || bad "API forensics = tally forensics --format json" "differ"
+mkdir -p plots
+"$TALLY" forensics --db t.db --out plots >/dev/null 2>&1
+for plot in fingerprint turnout cumulative shpilkin; do
+	cell "GET forensics/$plot.svg" 200 - GET /api/v1/forensics/$plot.svg ""
+	cmp -s "plots/$plot.svg" "$W/body" && ok "$plot.svg = tally forensics --out" || bad "$plot.svg = tally forensics --out" "differ"
+done
+ct=$(curl -s -D - -o /dev/null "$BASE/api/v1/forensics/cumulative.svg" | tr -d '\r' | sed -n 's/^[Cc]ontent-[Tt]ype: //p')
+check "plots are image/svg+xml" "$ct" "image/svg+xml"
+cell "GET forensics: no such plot" 404 H004 GET /api/v1/forensics/corner.svg ""
+cell "GET forensics: a plot without .svg" 404 H004 GET /api/v1/forensics/fingerprint ""
+cell "POST forensics" 405 H005 POST /api/v1/forensics "$CEC" '{}'
+F1=$(etag "$BASE/api/v1/forensics")
+got=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $F1" "$BASE/api/v1/forensics")
+[ "$got" = 304 ] && ok "unchanged report: 304" || bad "unchanged report: 304" "$got"
+got=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $F1" "$BASE/api/v1/forensics/turnout.svg")
+[ "$got" = 304 ] && ok "a plot shares the report's ETag: 304" || bad "a plot shares the report's ETag: 304" "$got"
+# a counted protocol changes the report
+cell "an annulment for the report" 201 - POST /api/v1/stations/C002-002/annul "$CEC" '{"reason":"forensics test"}'
+got=$(curl -s -o "$W/body" -w '%{http_code}' -H "If-None-Match: $F1" "$BASE/api/v1/forensics")
+[ "$got" = 200 ] && ok "changed count: a new report" || bad "changed count: a new report" "$got"
+"$TALLY" forensics --db t.db --format json > cli-fx2.json 2>/dev/null
+cmp -s cli-fx2.json "$W/body" && ok "the new report = tally forensics" || bad "the new report = tally forensics" "differ"
+cmp -s cli-fx.json cli-fx2.json && bad "the report changed" "same as before" || ok "the report changed"
+# ten at once: one computation, the same answer to all
+cpids=""
+i=0; while [ $i -lt 10 ]; do curl -s -o "fx$i.json" "$BASE/api/v1/forensics" & cpids="$cpids $!"; i=$((i + 1)); done
+for p in $cpids; do wait "$p"; done
+same=0; i=0; while [ $i -lt 10 ]; do cmp -s "fx$i.json" cli-fx2.json && same=$((same + 1)); i=$((i + 1)); done
+check "10 concurrent reads: the same report" "$same" 10
 
 # ---- the token store ----
 if grep -q "$CEC" t.db t.db-wal 2>/dev/null; then bad "tokens are stored hashed" "token in the database"; else ok "tokens are stored hashed"; fi

@@ -146,6 +146,11 @@ typedef struct tally_fx_integer {
 	tally_fx_icount either_voters; /* registered voters at integer stations */
 	uint64_t both;          /* stations integer in both (flagged) */
 	double both_expected;   /* expected under the null: the stated false-alarm count */
+	uint64_t both_bound;    /* the null's 99.9 % point: more flags than this arise by
+	                         * chance with probability at most 0.001 */
+	double both_p;          /* P(flags >= both) under the null */
+	bool both_exact;        /* both_bound and both_p exact (else the refined normal
+	                         * approximation, for large elections) */
 } tally_fx_integer;
 
 typedef struct tally_fx_shpilkin {

@@ -114,7 +114,7 @@ static void icount_text(const char *name, const tally_fx_icount *c, uint32_t R)
 static void report_text(const tally_fx_report *r, const tally_election *e)
 {
 	const tally_fx_input *in = r->in;
-	char a[32], b[32], c[32];
+	char a[32], b[32], c[32], f1[32], f2[32];
 	printf("Forensic report: %s\n", e->name);
 	printf("%s stations tested (%s left out by type, %s without a protocol)\nleader: %s (%s)\n\n",
 	       cli_commas(in->n, a), cli_commas(in->skipped_type, b), cli_commas(in->skipped_empty, c),
@@ -215,10 +215,16 @@ static void report_text(const tally_fx_report *r, const tally_election *e)
 		       cli_commas(ar->flagged, b));
 	}
 
+	char pv[32];
+	if (it->both_p < 1e-15)
+		snprintf(pv, sizeof pv, "< 1e-15");
+	else
+		snprintf(pv, sizeof pv, "%.3g", it->both_p);
 	printf("\nStations flagged: %s (corner %s; integer turnout and share %s, %.1f expected "
-	       "by chance)\n",
+	       "by chance,\n  more than %s with probability 0.001%s; P(%s or more) %s)\n",
 	       cli_commas(r->flagged, a), cli_commas(fp->corner, b), cli_commas(it->both, c),
-	       it->both_expected);
+	       it->both_expected, cli_commas(it->both_bound, f1), it->both_exact ? "" : " (approx.)",
+	       cli_commas(it->both, f2), pv);
 }
 
 static int write_flags(const char *path, const tally_fx_report *r, const tally_election *e)

@@ -68,9 +68,11 @@ void render_fx_json(FILE *f, const tally_fx_report *r)
 	        (unsigned long long)fp->n, (unsigned long long)fp->corner, fp->corner_share,
 	        fp->corner_weighted_share, fp->mode_t, fp->mode_w);
 	fprintf(f, "  \"integer\": {\n    \"n\": %llu, \"resamples\": %u, \"seed\": %llu, "
-	        "\"both\": %llu, \"both_expected\": %.3f,\n",
+	        "\"both\": %llu, \"both_expected\": %.3f, \"both_bound\": %llu, \"both_p\": %.6g, "
+	        "\"both_exact\": %s,\n",
 	        (unsigned long long)it->n, it->resamples, (unsigned long long)it->seed,
-	        (unsigned long long)it->both, it->both_expected);
+	        (unsigned long long)it->both, it->both_expected, (unsigned long long)it->both_bound,
+	        it->both_p, it->both_exact ? "true" : "false");
 	icount_json(f, "either", &it->either, false);
 	icount_json(f, "leader", &it->leader, false);
 	icount_json(f, "turnout", &it->turnout, false);

@@ -2,7 +2,8 @@
 /*
  * fx_int.h: what the files of src/core/forensics/ share: the log-factorial
  * table behind exact binomial probabilities, the chi-square tail, and the
- * per-station probability of an integer percentage under the binomial null.
+ * per-station probability of an integer percentage under the binomial null,
+ * and the tail of a Poisson-binomial count.
  */
 #ifndef TALLY_FX_INT_H
 #define TALLY_FX_INT_H
@@ -26,5 +27,16 @@ double fx__integer_prob(const fx__lfact *lf, uint64_t k, uint64_t n);
 
 /* Upper tail of the chi-square distribution with "df" degrees of freedom. */
 double fx__chi2_sf(double x, double df);
+
+/* The Poisson-binomial count of "m" independent events of probabilities
+ * q[0..m-1]: *p = P(count >= obs) and *bound = the smallest k with
+ * P(count <= k) >= level. Exact (the recursion over events, truncated at
+ * mean + 10 sd + 20, beyond which Bernstein's inequality leaves less than
+ * 1e-15) when that takes at most FX_PB_EXACT_STEPS steps, else the
+ * refined normal approximation; *exact says which. TALLY_OK or
+ * TALLY_ENOMEM. */
+#define FX_PB_EXACT_STEPS 20000000.0
+int fx__pb_tail(const double *q, size_t m, uint64_t obs, double level, double *p,
+                uint64_t *bound, bool *exact);
 
 #endif

@@ -24,6 +24,7 @@
 typedef struct ist {
 	uint64_t thr_t, thr_l;  /* probability * 2^32 */
 	double w;               /* registered voters */
+	double both;            /* probability that both are integer (a flag) */
 } ist;
 
 static void fill_count(tally_fx_icount *c, double observed, double sum, double sumsq,
@@ -115,9 +116,24 @@ int tally_fx_integer_run(tally_fx_report *r)
 		s[m].thr_t = to_thr(a);
 		s[m].thr_l = to_thr(b);
 		s[m].w = w;
+		s[m].both = a * b;
 		m++;
 	}
 	it->n = m;
+	/* the flags' null distribution: the count of a Poisson-binomial */
+	{
+		double *q = tally_malloc((m ? m : 1) * sizeof *q);
+		if (!q) {
+			rc = TALLY_ENOMEM;
+			goto out;
+		}
+		for (size_t k = 0; k < m; k++)
+			q[k] = s[k].both;
+		rc = fx__pb_tail(q, m, it->both, 0.999, &it->both_p, &it->both_bound, &it->both_exact);
+		tally_free(q);
+		if (rc)
+			goto out;
+	}
 
 	uint32_t R = r->opt.resamples;
 	double st = 0, sst = 0, sl = 0, ssl = 0, se = 0, sse = 0, sev = 0, ssev = 0;

@@ -137,3 +137,74 @@ double fx__chi2_sf(double x, double df)
 		return 1.0 - gamma_p_series(a, y);
 	return gamma_q_cf(a, y);
 }
+
+/* The Poisson-binomial tail. Exact: P[k] over the events seen so far,
+ * updated event by event (P[k] = P[k] (1 - q) + P[k - 1] q), keeping
+ * k <= L. Approximate: the refined normal approximation of Volkova (1996),
+ * G(x) = Phi(x) + g (1 - x^2) phi(x) / 6 with the continuity correction,
+ * g the skewness sum q (1 - q) (1 - 2q) / sd^3; Hong (2013, Comput. Stat.
+ * Data Anal. 59:41) finds it accurate to about 1e-3 and better as the sd
+ * grows, which is where it is used here (sd of 30 and more). */
+static double rna_cdf(double k, double mu, double sd, double g)
+{
+	double x = (k + 0.5 - mu) / sd;
+	double phi = exp(-x * x / 2) / sqrt(2 * M_PI), Phi = 0.5 * erfc(-x / sqrt(2.0));
+	double v = Phi + g * (1 - x * x) * phi / 6;
+	return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+int fx__pb_tail(const double *q, size_t m, uint64_t obs, double level, double *p,
+                uint64_t *bound, bool *exact)
+{
+	double mu = 0, var = 0, g3 = 0;
+	for (size_t i = 0; i < m; i++) {
+		mu += q[i];
+		var += q[i] * (1 - q[i]);
+		g3 += q[i] * (1 - q[i]) * (1 - 2 * q[i]);
+	}
+	if (!(var > 0)) { /* every probability 0 or 1: the count is certain */
+		uint64_t c = (uint64_t)llround(mu);
+		*p = obs <= c ? 1 : 0;
+		*bound = c;
+		*exact = true;
+		return TALLY_OK;
+	}
+	double sd = sqrt(var);
+	size_t L = (size_t)ceil(mu + 10 * sd + 20);
+	if (L > m)
+		L = m;
+	*exact = (double)m * (double)(L + 1) <= FX_PB_EXACT_STEPS;
+	if (!*exact) {
+		double g = g3 / (var * sd);
+		*p = obs == 0 ? 1 : 1 - rna_cdf((double)obs - 1, mu, sd, g);
+		uint64_t k = (uint64_t)floor(mu);
+		while (rna_cdf((double)k, mu, sd, g) < level)
+			k++;
+		*bound = k;
+		return TALLY_OK;
+	}
+	double *P = tally_calloc(L + 1, sizeof *P);
+	if (!P)
+		return TALLY_ENOMEM;
+	P[0] = 1;
+	size_t top = 0;
+	for (size_t i = 0; i < m; i++) {
+		double a = q[i];
+		if (top < L)
+			top++;
+		for (size_t k = top; k >= 1; k--)
+			P[k] = P[k] * (1 - a) + P[k - 1] * a;
+		P[0] *= 1 - a;
+	}
+	double tail = 0, cum = 0;
+	for (size_t k = L + 1; k-- > 0;)
+		if (k >= obs)
+			tail += P[k];
+	*p = obs > L ? 0 : tail > 1 ? 1 : tail;
+	size_t k = 0;
+	for (cum = P[0]; cum < level && k < L; cum += P[++k])
+		;
+	*bound = k;
+	tally_free(P);
+	return TALLY_OK;
+}

@@ -226,7 +226,9 @@ function renderForensics(fx, gen) {
       sp.applicable ? 'anomalous votes' : 'not applicable', sp.applicable ? Math.round(sp.anomalous) : '', sp.applicable),
     fact('Klimek', k.fitted ? 'f_e ' + k.fe.toFixed(3) : 'not fitted',
       k.fitted ? 'extreme; incremental f_i ' + k.fi.toFixed(2) : k.reason, k.fitted ? k.fe : '', k.fitted && k.fe >= 0.005),
-    fact('Stations flagged', fmt(fx.flagged), 'whole-number turnout and share, or corner', fx.flagged)];
+    fact('Stations flagged', fmt(fx.flagged), fmt(fx.integer.both) + ' with whole-number turnout and share (' +
+      fx.integer.both_expected.toFixed(0) + ' expected by chance, at most ' + fmt(fx.integer.both_bound) + '); ' +
+      fmt(fp.corner) + ' in the corner', fx.flagged, fx.integer.both > fx.integer.both_bound)];
   $('fx-facts').innerHTML = facts.join('');
   const v = encodeURIComponent(gen.replace(/"/g, ''));
   const fig = (plot, alt, cap) => '<figure><img src="' + API + 'forensics/' + plot + '.svg?g=' + v + '" alt="' + esc(alt) +

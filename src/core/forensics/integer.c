@@ -23,8 +23,7 @@
 
 typedef struct ist {
 	uint64_t thr_t, thr_l;  /* probability * 2^32 */
-	double w;               /* registered voters */
-	double both;            /* probability that both are integer (a flag) */
+	uint64_t w;             /* registered voters */
 } ist;
 
 static void fill_count(tally_fx_icount *c, double observed, double sum, double sumsq,
@@ -63,6 +62,7 @@ int tally_fx_integer_run(tally_fx_report *r)
 	tally_fx_integer *it = &r->integer;
 	fx__lfact lf = {NULL, 0};
 	ist *s = NULL;
+	double *qb = NULL; /* each station's probability of a flag */
 	int rc = TALLY_OK;
 	memset(it, 0, sizeof *it);
 	it->resamples = r->opt.resamples;
@@ -77,7 +77,8 @@ int tally_fx_integer_run(tally_fx_report *r)
 	}
 	if ((rc = fx__lfact_init(&lf, maxn)))
 		goto out;
-	if (!(s = tally_malloc((in->n ? in->n : 1) * sizeof *s))) {
+	if (!(s = tally_malloc((in->n ? in->n : 1) * sizeof *s)) ||
+	    !(qb = tally_malloc((in->n ? in->n : 1) * sizeof *qb))) {
 		rc = TALLY_ENOMEM;
 		goto out;
 	}
@@ -115,25 +116,15 @@ int tally_fx_integer_run(tally_fx_report *r)
 		}
 		s[m].thr_t = to_thr(a);
 		s[m].thr_l = to_thr(b);
-		s[m].w = w;
-		s[m].both = a * b;
+		s[m].w = reg;
+		qb[m] = a * b;
 		m++;
 	}
 	it->n = m;
 	/* the flags' null distribution: the count of a Poisson-binomial */
-	{
-		double *q = tally_malloc((m ? m : 1) * sizeof *q);
-		if (!q) {
-			rc = TALLY_ENOMEM;
-			goto out;
-		}
-		for (size_t k = 0; k < m; k++)
-			q[k] = s[k].both;
-		rc = fx__pb_tail(q, m, it->both, 0.999, &it->both_p, &it->both_bound, &it->both_exact);
-		tally_free(q);
-		if (rc)
-			goto out;
-	}
+	if ((rc = fx__pb_tail(qb, m, it->both, 0.999, &it->both_p, &it->both_bound,
+	                      &it->both_exact)))
+		goto out;
 
 	uint32_t R = r->opt.resamples;
 	double st = 0, sst = 0, sl = 0, ssl = 0, se = 0, sse = 0, sev = 0, ssev = 0;
@@ -142,7 +133,7 @@ int tally_fx_integer_run(tally_fx_report *r)
 	tally__rng_seed(&rng, r->opt.seed);
 	for (uint32_t rep = 0; rep < R; rep++) {
 		uint64_t ct = 0, cl = 0, ce = 0;
-		double cev = 0;
+		uint64_t cevi = 0; /* registered voters at "either" stations */
 		for (size_t k = 0; k < m; k++) {
 			uint64_t x = tally__rng_next(&rng);
 			uint64_t ht = (x >> 32) < s[k].thr_t, hl = (x & 0xffffffffu) < s[k].thr_l;
@@ -150,8 +141,7 @@ int tally_fx_integer_run(tally_fx_report *r)
 			cl += hl;
 			uint64_t he = ht | hl;
 			ce += he;
-			if (he)
-				cev += s[k].w;
+			cevi += he * s[k].w; /* no branch: "he" is 0 or 1 */
 		}
 		st += (double)ct;
 		sst += (double)ct * (double)ct;
@@ -159,6 +149,7 @@ int tally_fx_integer_run(tally_fx_report *r)
 		ssl += (double)cl * (double)cl;
 		se += (double)ce;
 		sse += (double)ce * (double)ce;
+		double cev = (double)cevi; /* exact: far below 2^53 */
 		sev += cev;
 		ssev += cev * cev;
 		ge_t += (double)ct >= o_t;
@@ -173,5 +164,6 @@ int tally_fx_integer_run(tally_fx_report *r)
 out:
 	fx__lfact_release(&lf);
 	tally_free(s);
+	tally_free(qb);
 	return rc;
 }

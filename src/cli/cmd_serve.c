@@ -29,7 +29,11 @@ static const char help[] =
 	"  --rate N          requests per second per token (default 200)\n"
 	"  --burst N         requests a token may make at once (default 2 x rate)\n"
 	"  --max-conns N     open connections (default 1024)\n"
-	"  --timeout S       close a connection idle for S seconds (default 30)\n";
+	"  --timeout S       close a connection idle for S seconds (default 30)\n"
+	"  --forensics-every S\n"
+	"                    recompute the forensic report (GET /api/v1/forensics) at\n"
+	"                    most every S seconds while the count changes (default 30;\n"
+	"                    0: on the first request after every change)\n";
 
 static int number(const char *s, unsigned long long lo, unsigned long long hi,
                   unsigned long long *out)
@@ -54,9 +58,11 @@ int cmd_serve(int argc, char **argv)
 	                                     {"burst", required_argument, NULL, 'B'},
 	                                     {"max-conns", required_argument, NULL, 'c'},
 	                                     {"timeout", required_argument, NULL, 'T'},
+	                                     {"forensics-every", required_argument, NULL, 'F'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
-	server_config cfg = {cli_default_db(), NULL, "127.0.0.1", 8080, 4, 4u << 20, 200, 0, 1024, 30};
+	server_config cfg = {cli_default_db(), NULL, "127.0.0.1", 8080, 4, 4u << 20, 200, 0, 1024, 30,
+	                     30};
 	unsigned long long v = 0;
 	int c;
 	optind = 1;
@@ -99,6 +105,11 @@ int cmd_serve(int argc, char **argv)
 			if (number(optarg, 1, 3600, &v))
 				return cli_usage("serve", "--timeout is 1-3600 seconds");
 			cfg.timeout = (unsigned)v;
+			break;
+		case 'F':
+			if (number(optarg, 0, 86400, &v))
+				return cli_usage("serve", "--forensics-every is 0-86400 seconds");
+			cfg.fx_every = (unsigned)v;
 			break;
 		case 'h': fputs(help, stdout); return EXIT_OK;
 		default: return cli_usage("serve", "bad option");

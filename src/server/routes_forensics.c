@@ -11,7 +11,10 @@
  * (http.c), copies the counted protocols under it, and computes outside
  * it. fx_lock lets one request compute at a time; the report and its plots
  * are kept for the generation they were computed at, so a report is
- * computed at most once per change of the count however many ask.
+ * computed at most once per change of the count however many ask, and
+ * while the count keeps changing at most every --forensics-every seconds
+ * (default 30): until then the last report is served, with the ETag of the
+ * generation it describes.
  */
 #include "server/server_int.h"
 #include "render/forensics.h"
@@ -19,6 +22,14 @@
 #include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+static double mono(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
 
 /* Renders the report as JSON (plot < 0) or its plot number "plot" into a
  * new buffer; NULL when out of memory or when writing failed. */
@@ -46,7 +57,8 @@ static int fx_refresh(server *srv, tally_error *err)
 	pthread_mutex_lock(&srv->lock);
 	int rc = server_refresh(srv, err);
 	uint64_t gen = srv->gen;
-	if (rc || (srv->fx_json && srv->fx_gen == gen)) {
+	if (rc || (srv->fx_json && (srv->fx_gen == gen ||
+	                            mono() - srv->fx_at < (double)srv->cfg.fx_every))) {
 		pthread_mutex_unlock(&srv->lock);
 		return rc;
 	}
@@ -82,6 +94,7 @@ static int fx_refresh(server *srv, tally_error *err)
 				srv->fx_svg_len[k] = slen[k];
 			}
 			srv->fx_gen = gen;
+			srv->fx_at = mono();
 		} else {
 			free(json);
 			for (int k = 0; k < RENDER_FX_PLOTS; k++)

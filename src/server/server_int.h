@@ -46,6 +46,7 @@ typedef struct server_config {
 	unsigned burst;           /* requests a token may make at once */
 	unsigned max_conns;       /* open connections */
 	unsigned timeout;         /* seconds a connection may stay idle (0: 30) */
+	unsigned fx_every;        /* seconds between recomputations of the forensic report */
 } server_config;
 
 /* One token bucket per user (auth.c). */
@@ -81,6 +82,7 @@ typedef struct server {
 	char *fx_svg[4];          /* render_fx_plots order */
 	size_t fx_svg_len[4];
 	uint64_t fx_gen;
+	double fx_at;             /* when it was computed (monotonic seconds) */
 	char *definition_json;    /* never changes while the server runs */
 	size_t definition_len;
 	/* rate limiting (auth.c) */

@@ -68,7 +68,7 @@ for t in "$PREC" "$PREC_X" "$CON" "$CEC" "$OBS"; do
 	case $t in tly_*) ;; *) echo "set-up: no token"; cat users.err; echo "0 passed, 1 failed"; exit 1 ;; esac
 done
 
-start main --db t.db --max-body 65536
+start main --db t.db --max-body 65536 --forensics-every 0
 
 # cell NAME STATUS CODE METHOD PATH TOKEN [BODY]: one request, its status
 # and (unless CODE is -) the error code of its body
@@ -331,6 +331,25 @@ if grep -q "$CEC" t.db t.db-wal 2>/dev/null; then bad "tokens are stored hashed"
 [ $? -eq 1 ] && grep -q H011 rev.out && ok "user revoke: unknown name is H011" || bad "user revoke: unknown" "$(cat rev.out)"
 "$TALLY" user revoke --db t.db --name observer-1 > rev.out 2>&1 && ok "user revoke" || bad "user revoke" "$(cat rev.out)"
 cell "a revoked token is refused" 401 H001 GET /api/v1/me "$OBS"
+
+# ---- the forensic report under a changing count (--forensics-every, default 30 s) ----
+MAIN=$BASE
+start fxslow --db t.db
+cell "slow server: GET forensics" 200 - GET /api/v1/forensics ""
+cp "$W/body" fxslow1.json
+G1=$(etag "$BASE/api/v1/forensics")
+"$TALLY" annul --db t.db --station C002-003 --reason "forensics interval" --by cec >/dev/null 2>&1
+cell "slow server: the count changed" 200 - GET /api/v1/results ""
+G2=$(etag "$BASE/api/v1/forensics")
+[ -n "$G1" ] && [ "$G1" = "$G2" ] && ok "within 30 s the last report is served (same ETag)" || bad "within 30 s the last report is served" "$G1 then $G2"
+curl -s -o fxslow2.json "$BASE/api/v1/forensics"
+cmp -s fxslow1.json fxslow2.json && ok "within 30 s: the same bytes" || bad "within 30 s: the same bytes" "differ"
+BASE=$MAIN
+cell "the main server recomputes at once" 200 - GET /api/v1/forensics ""
+"$TALLY" forensics --db t.db --format json > cli-fx3.json 2>/dev/null
+cmp -s cli-fx3.json "$W/body" && ok "--forensics-every 0: the report of the new count" || bad "--forensics-every 0: the report of the new count" "differ"
+"$TALLY" serve --db t.db --forensics-every 86401 > fxbad.out 2>&1
+[ $? -eq 2 ] && grep -q 'forensics-every is 0-86400' fxbad.out && ok "--forensics-every out of range: usage error" || bad "--forensics-every out of range" "$(cat fxbad.out)"
 
 # ---- the rate limit (a second server: 1 request a second, bursts of 3) ----
 start limited --db t.db --rate 1 --burst 3

@@ -38,7 +38,7 @@ setup() { "$@" >setup.out 2>&1 || { echo "set-up failed: $*"; cat setup.out; ech
 
 setup "$TALLY" simulate --out sim --constituencies 125 --stations 1500
 setup "$TALLY" init --db t.db sim/definition.json
-"$TALLY" serve --db t.db --port 0 --web "$root/web" > serve.out 2> serve.err &
+"$TALLY" serve --db t.db --port 0 --web "$root/web" --forensics-every 0 > serve.out 2> serve.err &
 pid=$!
 i=0
 while [ $i -lt 100 ] && ! grep -q 'http://127.0.0.1:' serve.out; do sleep 0.1; i=$((i + 1)); done

@@ -216,16 +216,24 @@ function renderForensics(fx, gen) {
   const lead = parties.find((p) => p.id === fx.leader);
   const name = lead ? lead.name : fx.leader;
   const fp = fx.fingerprint, it = fx.integer.either, sp = fx.shpilkin, k = fx.klimek;
+  // which tests flag: the report's own alarm rules (its "summary")
+  const flags = {};
+  (fx.summary || []).forEach((v) => { flags[v.test] = v.flags; });
+  const nflag = (fx.summary || []).filter((v) => v.flags).length;
+  const ntests = (fx.summary || []).filter((v) => !v.descriptive).length;
+  $('fx-summary').textContent = nflag + ' of ' + ntests + ' tests flag the counted protocols' +
+    (nflag ? ': ' + fx.summary.filter((v) => v.flags).map((v) => v.test.replace('_', ' ')).join(', ') + '.' : '.');
+  $('fx-summary').dataset.flags = String(nflag);
   const facts = [
     fact('Stations tested', fmt(fx.stations), 'leader: ' + name, fx.stations),
     fact('Turnout and leader ≥ 95 %', fmt(fp.corner), (100 * fp.corner_share).toFixed(2) + ' % of stations', fp.corner,
-      fp.corner_share >= 0.005),
+      flags.corner),
     fact('Whole-number percentages', (it.excess >= 0 ? '+' : '') + it.excess.toFixed(0),
-      'excess stations, z ' + it.z.toFixed(1), it.z.toFixed(2), it.z >= 3),
+      'excess stations, z ' + it.z.toFixed(1), it.z.toFixed(2), flags.integer),
     fact('Shpilkin', sp.applicable ? fmt(Math.round(sp.anomalous)) : 'n/a',
-      sp.applicable ? 'anomalous votes' : 'not applicable', sp.applicable ? Math.round(sp.anomalous) : '', sp.applicable),
+      sp.applicable ? 'anomalous votes' : 'not applicable', sp.applicable ? Math.round(sp.anomalous) : '', flags.shpilkin),
     fact('Klimek', k.fitted ? 'f_e ' + k.fe.toFixed(3) : 'not fitted',
-      k.fitted ? 'extreme; incremental f_i ' + k.fi.toFixed(2) : k.reason, k.fitted ? k.fe : '', k.fitted && k.fe >= 0.005),
+      k.fitted ? 'extreme; incremental f_i ' + k.fi.toFixed(2) : k.reason, k.fitted ? k.fe : '', flags.klimek),
     fact('Stations flagged', fmt(fx.flagged), fmt(fx.integer.both) + ' with whole-number turnout and share (' +
       fx.integer.both_expected.toFixed(0) + ' expected by chance, at most ' + fmt(fx.integer.both_bound) + '); ' +
       fmt(fp.corner) + ' in the corner', fx.flagged, fx.integer.both > fx.integer.both_bound)];
@@ -248,6 +256,7 @@ async function tickForensics() {
     if (r.status === 409) {
       $('fx-facts').innerHTML = '<div class="empty">Waiting for the first counted protocols.</div>';
       $('fx-plots').innerHTML = '';
+      $('fx-summary').textContent = '';
       fxGen = gen;
       return;
     }

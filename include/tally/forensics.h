@@ -247,6 +247,38 @@ TALLY_API int tally_fx_run(const tally_fx_input *in, const tally_fx_options *o,
                            tally_fx_report **out, tally_error *err);
 TALLY_API void tally_fx_report_free(tally_fx_report *r);
 
+/* ==== Verdicts ==== */
+
+/* Which tests flag the election: each test's alarm rule applied to the
+ * report. These are the rules whose false-alarm rates and detection power
+ * bench/bench_detection.c measures (bench/README.md); the second-digit
+ * test is descriptive only and never flags. */
+typedef enum tally_fx_test {
+	TALLY_FX_T_CORNER,       /* corner share >= 0.5 % */
+	TALLY_FX_T_INTEGER,      /* integer excess, exact z >= 3 */
+	TALLY_FX_T_SHPILKIN,     /* applicable and anomalous votes >= 1 % of the leader's */
+	TALLY_FX_T_LAST_DIGIT,   /* last-digit chi-square p < 0.01 */
+	TALLY_FX_T_SECOND_DIGIT, /* descriptive only */
+	TALLY_FX_T_REGRESSION,   /* the leader's turnout slope >= 1 */
+	TALLY_FX_T_KLIMEK,       /* f_e >= 0.005 or f_i >= 0.3 */
+	TALLY_FX_N_TESTS
+} tally_fx_test;
+
+typedef struct tally_fx_verdict {
+	const char *test;        /* "corner", "integer", "shpilkin", "last_digit",
+	                          * "second_digit", "regression", "klimek" */
+	const char *name;        /* for people: "fingerprint corner" ... */
+	const char *rule;        /* the alarm rule, e.g. "corner share >= 0.5 %" */
+	bool applies;            /* the test had the data it needs */
+	bool descriptive;        /* reported, never flags */
+	bool flags;              /* the rule fires */
+	char value[128];         /* what the rule was applied to, e.g. "2.36 % of stations" */
+} tally_fx_verdict;
+
+/* tally_fx_verdicts fills out[t] for every test t of the report. */
+TALLY_API void tally_fx_verdicts(const tally_fx_report *r,
+                                 tally_fx_verdict out[TALLY_FX_N_TESTS]);
+
 /* The parts, for callers that want one test. Each fills its part of "r"
  * (whose "in", "opt" and, for flags, "flags"/"null_p" are set). */
 TALLY_API int tally_fx_fingerprint_run(tally_fx_report *r);

@@ -26,6 +26,7 @@ static const char help[] =
 	"election fingerprint and its 95 %/95 % corner, the integer-percent test with a\n"
 	"binomial null, Shpilkin's estimate of anomalous votes, digit tests, turnout\n"
 	"regressions and Klimek's fraud model, with a breakdown by area (region).\n"
+	"The report opens with which tests flag the election under their alarm rules.\n"
 	"They estimate; they prove nothing about any one station.\n"
 	"Reads the stored election (--db, default $TALLY_DB, else ./tally.db) or a CSV\n"
 	"file ('-' for standard input) with an import preset or column map.\n"
@@ -119,6 +120,24 @@ static void report_text(const tally_fx_report *r, const tally_election *e)
 	printf("%s stations tested (%s left out by type, %s without a protocol)\nleader: %s (%s)\n\n",
 	       cli_commas(in->n, a), cli_commas(in->skipped_type, b), cli_commas(in->skipped_empty, c),
 	       name_of(e, in->party_ids[in->leader_party]), in->party_ids[in->leader_party]);
+
+	/* which tests flag what, first: the details follow */
+	tally_fx_verdict v[TALLY_FX_N_TESTS];
+	tally_fx_verdicts(r, v);
+	int nflag = 0;
+	for (int t = 0; t < TALLY_FX_N_TESTS; t++)
+		nflag += v[t].flags;
+	printf("Summary: %d of %d tests flag the election (their alarm rules: "
+	       "docs/methods-forensics.md)\n",
+	       nflag, TALLY_FX_N_TESTS - 1);
+	for (int t = 0; t < TALLY_FX_N_TESTS; t++) {
+		char nm[96], val[160];
+		printf("  %-6s %s %s (%s)\n",
+		       !v[t].applies ? "n/a" : v[t].descriptive ? "info" : v[t].flags ? "FLAGS" : "-",
+		       render_fit(nm, sizeof nm, v[t].name, 24), render_fit(val, sizeof val, v[t].value, 44),
+		       v[t].rule);
+	}
+	printf("  They estimate; they prove nothing about any one station.\n\n");
 
 	const tally_fx_fingerprint *fp = &r->fp;
 	printf("Fingerprint (Klimek et al. 2012): %s stations\n", cli_commas(fp->n, a));

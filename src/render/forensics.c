@@ -63,6 +63,20 @@ void render_fx_json(FILE *f, const tally_fx_report *r)
 	const tally_fx_digits *d = &r->digits;
 	fprintf(f, "{\n  \"stations\": %zu,\n  \"leader\": ", in->n);
 	render_json_str(f, in->party_ids[in->leader_party]);
+	tally_fx_verdict v[TALLY_FX_N_TESTS];
+	tally_fx_verdicts(r, v);
+	fprintf(f, ",\n  \"summary\": [");
+	for (int t = 0; t < TALLY_FX_N_TESTS; t++) {
+		fprintf(f, "%s\n    {\"test\": \"%s\", \"applies\": %s, \"descriptive\": %s, "
+		        "\"flags\": %s, \"value\": ",
+		        t ? "," : "", v[t].test, v[t].applies ? "true" : "false",
+		        v[t].descriptive ? "true" : "false", v[t].flags ? "true" : "false");
+		render_json_str(f, v[t].value);
+		fprintf(f, ", \"rule\": ");
+		render_json_str(f, v[t].rule);
+		fprintf(f, "}");
+	}
+	fprintf(f, "\n  ]");
 	fprintf(f, ",\n  \"fingerprint\": {\"n\": %llu, \"corner\": %llu, \"corner_share\": %.6f, "
 	        "\"corner_weighted_share\": %.6f, \"mode_turnout\": %u, \"mode_share\": %u},\n",
 	        (unsigned long long)fp->n, (unsigned long long)fp->corner, fp->corner_share,

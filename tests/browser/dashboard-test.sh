@@ -101,6 +101,9 @@ want=$(sed -n 's/^  "stations": \([0-9]*\),/\1/p' fx.json)
 [ -n "$want" ] && [ "$(fxv 'Stations tested')" = "$want" ] && ok "checks: stations tested = $want" || bad "checks: stations tested" "page $(fxv 'Stations tested'), tally $want"
 want=$(sed -n 's/^  "flagged": \([0-9]*\)$/\1/p' fx.json)
 [ -n "$want" ] && [ "$(fxv 'Stations flagged')" = "$want" ] && ok "checks: stations flagged = $want" || bad "checks: stations flagged" "page $(fxv 'Stations flagged'), tally $want"
+want=$(grep -c '"flags": true' fx.json)
+got=$(sed -n 's/.*id="fx-summary" data-flags="\([0-9]*\)".*/\1/p' dom.html | head -n 1)
+[ "$got" = "$want" ] && ok "checks: $want tests flag, as the report's summary says" || bad "checks: tests that flag" "page '$got', report $want"
 want=$(sed -n 's/.*"fingerprint": {"n": [0-9]*, "corner": \([0-9]*\),.*/\1/p' fx.json)
 [ -n "$want" ] && [ "$(fxv 'Turnout and leader ≥ 95 %')" = "$want" ] && ok "checks: corner stations = $want" || bad "checks: corner" "page $(fxv 'Turnout and leader ≥ 95 %'), tally $want"
 for plot in fingerprint cumulative; do

@@ -619,6 +619,19 @@ static tally_fx_report *real(const char *preset, const char *rel, tally_fx_input
 	return run(*inp, 1000); /* seed 42, as the authors */
 }
 
+/* The tests that flag, as "corner,integer,..." in the order of the report. */
+static void flagged_tests(const tally_fx_report *r, char *buf, size_t cap)
+{
+	tally_fx_verdict v[TALLY_FX_N_TESTS];
+	tally_fx_verdicts(r, v);
+	buf[0] = '\0';
+	for (int t = 0; t < TALLY_FX_N_TESTS; t++) {
+		assert_false(v[t].descriptive && v[t].flags);
+		if (v[t].flags)
+			snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", buf[0] ? "," : "", v[t].test);
+	}
+}
+
 static bool within(double got, double want, double rel)
 {
 	return fabs(got - want) <= rel * fabs(want);
@@ -759,6 +772,10 @@ static void test_klimek_sim(void **state)
 			fail_msg("clean seed %llu: f_i %.3f, f_e %.4f", (unsigned long long)seed,
 			         r->klimek.fi, r->klimek.fe);
 		assert_int_equal(r->fp.corner, 0);
+		char fl[160];
+		flagged_tests(r, fl, sizeof fl);
+		if (fl[0])
+			fail_msg("clean seed %llu flagged by %s", (unsigned long long)seed, fl);
 		/* Shpilkin: whatever its sign, the estimate on a clean election
 		 * stays within its sampling error, so it is not applicable */
 		if (r->shp.applicable)
@@ -811,6 +828,10 @@ static void test_ru2011(void **state)
 	assert_true(r->shp.applicable);
 	assert_int_equal(r->shp.peak, 51);
 	check_close("2011 corner %", 100 * r->fp.corner_share, 3.27, 0.02);
+	/* the summary: every test flags 2011 */
+	char fl[160];
+	flagged_tests(r, fl, sizeof fl);
+	assert_string_equal(fl, "corner,integer,shpilkin,last_digit,regression,klimek");
 	/* Klimek's model: f_i 0.886, f_e 0.063 (forensics.md 1.2: Klimek et
 	 * al. about 0.64 and 0.033, a least-squares recomputation 0.71 and
 	 * 0.052); a clean election gives 0 (test_pl2020) */
@@ -846,6 +867,10 @@ static void test_ru2018(void **state)
 	assert_int_equal(r->shp.peak, 61);
 	check_close("2018 corner %", 100 * r->fp.corner_share, 2.36, 0.02);
 	assert_int_equal(r->fp.n, 97698);
+	/* the summary: every test but the last digit flags 2018 */
+	char fl[160];
+	flagged_tests(r, fl, sizeof fl);
+	assert_string_equal(fl, "corner,integer,shpilkin,regression,klimek");
 	/* Klimek's model (likelihood fit, fair part refined by EM): f_i 0.670,
 	 * f_e 0.0077 with theta 0.4, whose strongest incremental fraud also
 	 * reaches the corner. forensics.md 1.2's least-squares recomputation
@@ -885,6 +910,10 @@ static void test_pl2020(void **state)
 	assert_int_equal(r->fp.corner, 0);
 	assert_false(r->shp.applicable);
 	assert_true(r->shp.anomalous < 0);
+	/* the summary: no test flags Poland */
+	char fl[160];
+	flagged_tests(r, fl, sizeof fl);
+	assert_string_equal(fl, "");
 	/* per-station flags within the stated false-alarm rate: 266 flagged,
 	 * 255.1 expected by chance, and no more than the null's 99.9 % point
 	 * (306; P(266 or more) 0.255, computed exactly) */

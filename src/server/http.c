@@ -373,7 +373,9 @@ static enum MHD_Result send_reply(server_req *q, struct MHD_Connection *c)
 	fclose(q->out);
 	q->out = NULL;
 	struct MHD_Response *resp;
-	if (q->status == MHD_HTTP_NOT_MODIFIED || strcmp(q->method, "HEAD") == 0) {
+	/* HEAD gets the GET response: libmicrohttpd sends its headers, with the
+	 * body's Content-Length (RFC 9110 9.3.2), and not the body */
+	if (q->status == MHD_HTTP_NOT_MODIFIED) {
 		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	} else {
 		resp = MHD_create_response_from_buffer(q->olen, q->obuf, MHD_RESPMEM_MUST_FREE);

@@ -280,6 +280,12 @@ E4=$(etag "$BASE/api/v1/definition")
 got=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $E4" "$BASE/api/v1/definition")
 [ "$got" = 304 ] && ok "definition: 304" || bad "definition: 304" "$got"
 
+# HEAD: the headers of GET, with its Content-Length, and no body
+len=$(curl -s "$BASE/api/v1/results" | wc -c | tr -d ' ')
+hl=$(curl -s -I "$BASE/api/v1/results" | tr -d '\r' | sed -n 's/^[Cc]ontent-[Ll]ength: //p')
+got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' -I "$BASE/api/v1/results")
+[ "$hl" = "$len" ] && [ "$got" = "200 0" ] && ok "HEAD: Content-Length of the GET ($len), no body" || bad "HEAD results" "length '$hl' (GET $len), $got"
+
 # ---- the forensic report ----
 cell "GET forensics" 200 - GET /api/v1/forensics ""
 "$TALLY" forensics --db t.db --format json > cli-fx.json 2>/dev/null

@@ -12,6 +12,7 @@
  *         $(pkg-config --cflags --libs jansson) -lm -o fuzz_import
  *   ./fuzz_import fuzz/corpus/import
  */
+#include "fuzz_import.h"
 #include "tally/tally.h"
 
 #include <stdlib.h>
@@ -75,21 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(buf + len, data + 1, size - 1);
 	len += size - 1;
 	rc = tally_import_csv(map, buf, len, "fuzz.csv", &im, &err);
-	if (rc == TALLY_OK) {
-		if (!im || im->n != im->e->n_stations || im->n == 0)
-			abort();
-		uint32_t errs = 0;
-		for (size_t i = 0; i < im->n; i++) {
-			if (im->protocols[i].station != i || im->protocols[i].n_cand != 2)
-				abort();
-			errs += im->checks[i].n_errors > 0;
-		}
-		if (errs != im->stations_with_errors)
-			abort();
-		tally_import_free(im);
-	} else if (im || (rc != TALLY_ENOMEM && err.code[0] == '\0')) {
-		abort();
-	}
+	fuzz_check_import(rc, im, &err, 2);
 	free(buf);
 	return 0;
 }

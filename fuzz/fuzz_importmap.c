@@ -10,6 +10,7 @@
  * return one protocol and one check per station, and one that fails must
  * say why with a code.
  */
+#include "fuzz_import.h"
 #include "tally/tally.h"
 
 #include <stdlib.h>
@@ -22,21 +23,7 @@ static void import(const tally_import_map *m, const char *buf, size_t len)
 	tally_import *im = NULL;
 	tally_error err = TALLY_ERROR_INIT;
 	int rc = tally_import_csv(m, buf, len, "fuzz.csv", &im, &err);
-	if (rc == TALLY_OK) {
-		if (!im || im->n != im->e->n_stations || im->n == 0)
-			abort();
-		uint32_t errs = 0;
-		for (size_t i = 0; i < im->n; i++) {
-			if (im->protocols[i].station != i)
-				abort();
-			errs += im->checks[i].n_errors > 0;
-		}
-		if (errs != im->stations_with_errors)
-			abort();
-		tally_import_free(im);
-	} else if (im || (rc != TALLY_ENOMEM && err.code[0] == '\0')) {
-		abort();
-	}
+	fuzz_check_import(rc, im, &err, 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -27,7 +27,7 @@ async function get(path) {
   const headers = c ? {'If-None-Match': c.etag} : {};
   const r = await fetch(API + path, {headers, cache: 'no-store'});
   if (r.status === 304 && c) return [c.data, false];
-  if (!r.ok) throw new Error(path + ': HTTP ' + r.status);
+  if (!r.ok) throw Object.assign(new Error(path + ': HTTP ' + r.status), {status: r.status});
   const data = await r.json();
   cache[path] = {etag: r.headers.get('ETag') || '', data};
   return [data, true];
@@ -252,20 +252,20 @@ async function tickForensics() {
   if (gen === fxGen || now - fxAt < FX_MS) return;
   fxAt = now;
   try {
-    const r = await fetch(API + 'forensics', {cache: 'no-store'});
-    if (r.status === 409) {
+    // an unchanged report (the server recomputes it at most every 30 s) is a 304
+    const [fx, changed] = await get('forensics');
+    if (changed || !$('forensics').dataset.ready) renderForensics(fx, cache.forensics.etag || gen);
+    fxGen = gen;
+    $('forensics').dataset.ready = '1';
+  } catch (e) {
+    if (e.status === 409) {  // no protocol counted yet
       $('fx-facts').innerHTML = '<div class="empty">Waiting for the first counted protocols.</div>';
       $('fx-plots').innerHTML = '';
       $('fx-summary').textContent = '';
       fxGen = gen;
-      return;
+    } else {
+      fxAt = -Infinity;  // try again at the next tick
     }
-    if (!r.ok) throw new Error('forensics: HTTP ' + r.status);
-    renderForensics(await r.json(), r.headers.get('ETag') || gen);
-    fxGen = gen;
-    $('forensics').dataset.ready = '1';
-  } catch (e) {
-    fxAt = -Infinity;  // try again at the next tick
   }
 }
 

@@ -124,12 +124,14 @@ static void report_text(const tally_fx_report *r, const tally_election *e)
 	/* which tests flag what, first: the details follow */
 	tally_fx_verdict v[TALLY_FX_N_TESTS];
 	tally_fx_verdicts(r, v);
-	int nflag = 0;
-	for (int t = 0; t < TALLY_FX_N_TESTS; t++)
+	int nflag = 0, ntests = 0;
+	for (int t = 0; t < TALLY_FX_N_TESTS; t++) {
 		nflag += v[t].flags;
+		ntests += !v[t].descriptive;
+	}
 	printf("Summary: %d of %d tests flag the election (their alarm rules: "
 	       "docs/methods-forensics.md)\n",
-	       nflag, TALLY_FX_N_TESTS - 1);
+	       nflag, ntests);
 	for (int t = 0; t < TALLY_FX_N_TESTS; t++) {
 		char nm[96], val[160];
 		printf("  %-6s %s %s (%s)\n",

@@ -512,7 +512,7 @@ void server_release(server *srv)
 	free(srv->results_json);
 	free(srv->turnout_json);
 	free(srv->fx_json);
-	for (int k = 0; k < 4; k++)
+	for (int k = 0; k < RENDER_FX_PLOTS; k++)
 		free(srv->fx_svg[k]);
 	tally_free(srv->definition_json);
 	server_buckets_release(srv);

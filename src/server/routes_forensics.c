@@ -17,7 +17,6 @@
  * generation it describes.
  */
 #include "server/server_int.h"
-#include "render/forensics.h"
 
 #include <microhttpd.h>
 #include <stdlib.h>

@@ -18,6 +18,7 @@
 #ifndef TALLY_SERVER_INT_H
 #define TALLY_SERVER_INT_H
 
+#include "render/forensics.h"
 #include "store/store.h"
 #include "store/users.h"
 
@@ -79,8 +80,8 @@ typedef struct server {
 	pthread_mutex_t fx_lock;
 	char *fx_json;
 	size_t fx_len;
-	char *fx_svg[4];          /* render_fx_plots order */
-	size_t fx_svg_len[4];
+	char *fx_svg[RENDER_FX_PLOTS]; /* render_fx_plots order */
+	size_t fx_svg_len[RENDER_FX_PLOTS];
 	uint64_t fx_gen;
 	double fx_at;             /* when it was computed (monotonic seconds) */
 	char *definition_json;    /* never changes while the server runs */

@@ -7,12 +7,8 @@
 # holding a private copy of the binary, so that a rebuild during the run
 # cannot pull it away; a server started into $pid is stopped and W removed
 # on exit.
-root=$(cd "$(dirname "$0")/../.." && pwd)
-TALLY=${TALLY:-build/test/tally-faults}
-DBHASH=${DBHASH:-build/test/dbprint}
-case $TALLY in /*) ;; *) TALLY=$root/$TALLY ;; esac
-case $DBHASH in /*) ;; *) DBHASH=$root/$DBHASH ;; esac
-FIX=$root/tests/cases/fixtures
+# shellcheck source=tests/faults/paths.sh
+. "$(dirname "$0")/paths.sh"
 command -v curl >/dev/null 2>&1 || { echo "$NAME: needs curl"; echo "0 passed, 1 failed"; exit 1; }
 W=$(mktemp -d "${TMPDIR:-/tmp}/tally-$NAME.XXXXXX")
 pid=""

@@ -25,12 +25,8 @@
 # Prints a line per failed point and per sweep, then "N passed, M failed".
 set -eu
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-TALLY=${TALLY:-build/test/tally-faults}
-DBHASH=${DBHASH:-build/test/dbprint}
-case $TALLY in /*) ;; *) TALLY=$root/$TALLY ;; esac
-case $DBHASH in /*) ;; *) DBHASH=$root/$DBHASH ;; esac
-FIX=$root/tests/cases/fixtures
+# shellcheck source=tests/faults/paths.sh
+. "$(dirname "$0")/paths.sh"
 JOBS=${FAULT_JOBS:-2}
 export TALLY DBHASH FIX
 

@@ -25,6 +25,9 @@ double fx__lfact_get(const fx__lfact *lf, uint64_t k);
 /* P(Bin(n, k/n) lands within +-0.05 pp of an integer percentage). */
 double fx__integer_prob(const fx__lfact *lf, uint64_t k, uint64_t n);
 
+/* The standard normal distribution function. */
+double fx__norm_cdf(double z);
+
 /* Upper tail of the chi-square distribution with "df" degrees of freedom. */
 double fx__chi2_sf(double x, double df);
 

@@ -44,10 +44,9 @@ static const double alphas[] = {1.0, 2.0};
 #define N_THETA (sizeof thetas / sizeof thetas[0])
 #define N_ALPHA (sizeof alphas / sizeof alphas[0])
 
-/* What one fit needs: the stations' electorates and observed points. */
+/* What one fit needs: the stations' observed turnouts and shares. */
 typedef struct kl_data {
 	size_t n;
-	const uint64_t *N;
 	const double *t, *w;
 } kl_data;
 
@@ -141,22 +140,17 @@ typedef struct kl_nodes {
 	uint32_t n;
 } kl_nodes;
 
-static double phi_cdf(double z)
-{
-	return 0.5 * erfc(-z / sqrt(2.0));
-}
-
 static void gauss_nodes(double mean, double sd, kl_nodes *g)
 {
 	g->n = 0;
-	double below = phi_cdf(-mean / sd), above = 1 - phi_cdf((1 - mean) / sd);
+	double below = fx__norm_cdf(-mean / sd), above = 1 - fx__norm_cdf((1 - mean) / sd);
 	if (below > TINY) {
 		g->v[g->n] = 0;
 		g->m[g->n++] = below;
 	}
 	for (uint32_t k = 0; k < GN; k++) {
 		double lo = (double)k / GN, hi = (double)(k + 1) / GN;
-		double m = phi_cdf((hi - mean) / sd) - phi_cdf((lo - mean) / sd);
+		double m = fx__norm_cdf((hi - mean) / sd) - fx__norm_cdf((lo - mean) / sd);
 		if (m > TINY) {
 			g->v[g->n] = (lo + hi) / 2;
 			g->m[g->n++] = m;
@@ -229,60 +223,79 @@ static kl_ll ll_at(const kl_mix *x, double fi, double fe)
 	return l;
 }
 
-/* The maximum over fi in [0, 1 - fe] of the concave log-likelihood at
- * fixed fe: Newton's method kept inside a shrinking bracket (bisection
- * when a step leaves it). */
-static double best_fi(const kl_mix *x, double fe, kl_ll *at)
+/* The maximum over [lo, hi] of a concave function of one variable, given
+ * its slope and curvature at t ("slope"): an end when the slope there
+ * points outwards, else Newton's method kept inside a shrinking bracket
+ * (bisection when a step leaves it), to 1e-10. */
+static double argmax_1d(void (*slope)(const void *ctx, double t, double *d1, double *d2),
+                        const void *ctx, double lo, double hi)
 {
-	double lo = 0, hi = 1 - fe, f = 0;
-	kl_ll l = ll_at(x, lo, fe);
-	if (l.gi <= 0) {
-		*at = l;
+	double d1, d2;
+	slope(ctx, lo, &d1, &d2);
+	if (d1 <= 0)
 		return lo;
-	}
-	l = ll_at(x, hi, fe);
-	if (l.gi >= 0) {
-		*at = l;
+	slope(ctx, hi, &d1, &d2);
+	if (d1 >= 0)
 		return hi;
-	}
-	f = (lo + hi) / 2;
+	double t = (lo + hi) / 2;
 	for (int it = 0; it < 100; it++) {
-		l = ll_at(x, f, fe);
-		if (l.gi > 0)
-			lo = f;
+		slope(ctx, t, &d1, &d2);
+		if (d1 > 0)
+			lo = t;
 		else
-			hi = f;
-		double nf = l.gii < 0 ? f - l.gi / l.gii : (lo + hi) / 2;
-		if (!(nf > lo && nf < hi))
-			nf = (lo + hi) / 2;
-		if (fabs(nf - f) < 1e-10 || hi - lo < 1e-10) {
-			f = nf;
-			break;
-		}
-		f = nf;
+			hi = t;
+		double nt = d2 < 0 ? t - d1 / d2 : (lo + hi) / 2;
+		if (!(nt > lo && nt < hi))
+			nt = (lo + hi) / 2;
+		if (fabs(nt - t) < 1e-10 || hi - lo < 1e-10)
+			return nt;
+		t = nt;
 	}
-	*at = ll_at(x, f, fe);
-	return f;
+	return t;
 }
 
-/* The derivative in fe of h(fe) = max over fi of the log-likelihood
- * (concave, as the partial maximum of a jointly concave function), and
- * its second derivative, from the inner optimum fi. */
-static void h_slope(const kl_mix *x, double fe, double *fi, double *d1, double *d2, double *v)
+/* The log-likelihood along fi at a fixed fe. */
+typedef struct kl_at_fe {
+	const kl_mix *x;
+	double fe;
+} kl_at_fe;
+
+static void slope_fi(const void *ctx, double fi, double *d1, double *d2)
 {
-	kl_ll l;
-	*fi = best_fi(x, fe, &l);
-	*v = l.v;
-	if (*fi <= 0) {
+	const kl_at_fe *a = ctx;
+	kl_ll l = ll_at(a->x, fi, a->fe);
+	*d1 = l.gi;
+	*d2 = l.gii;
+}
+
+/* The derivative in fe of h(fe) = max over fi in [0, 1 - fe] of the
+ * log-likelihood (concave, as the partial maximum of a jointly concave
+ * function), and its second derivative, from the inner optimum fi; with
+ * that optimum and h(fe) itself when "fi" and "v" are not NULL. */
+static void h_at(const kl_mix *x, double fe, double *fi, double *d1, double *d2, double *v)
+{
+	kl_at_fe a = {x, fe};
+	double f = argmax_1d(slope_fi, &a, 0, 1 - fe);
+	kl_ll l = ll_at(x, f, fe);
+	if (f <= 0) {
 		*d1 = l.ge;
 		*d2 = l.gee;
-	} else if (*fi >= 1 - fe) {
+	} else if (f >= 1 - fe) {
 		*d1 = l.ge - l.gi;
 		*d2 = l.gee - 2 * l.gie + l.gii;
 	} else {
 		*d1 = l.ge;
 		*d2 = l.gee - l.gie * l.gie / l.gii;
 	}
+	if (fi)
+		*fi = f;
+	if (v)
+		*v = l.v;
+}
+
+static void slope_fe(const void *ctx, double fe, double *d1, double *d2)
+{
+	h_at(ctx, fe, NULL, d1, d2, NULL);
 }
 
 /* Maximises sum_c o_c log(p0_c + fi (p1_c - p0_c) + fe (p2_c - p0_c)) over
@@ -292,98 +305,78 @@ static void h_slope(const kl_mix *x, double fe, double *fi, double *d1, double *
  * log-likelihood. */
 static double ml_mix(const kl_mix *x, double *fi, double *fe)
 {
-	double lo = 0, hi = 1, e, d1, d2, v, f;
-	h_slope(x, 0, &f, &d1, &d2, &v);
-	if (d1 <= 0) {
-		*fi = f;
-		*fe = 0;
-		return v;
-	}
-	h_slope(x, 1, &f, &d1, &d2, &v);
-	if (d1 >= 0) {
-		*fi = f;
-		*fe = 1;
-		return v;
-	}
-	e = 0.5;
-	for (int it = 0; it < 100; it++) {
-		h_slope(x, e, &f, &d1, &d2, &v);
-		if (d1 > 0)
-			lo = e;
-		else
-			hi = e;
-		double ne = d2 < 0 ? e - d1 / d2 : (lo + hi) / 2;
-		if (!(ne > lo && ne < hi))
-			ne = (lo + hi) / 2;
-		if (fabs(ne - e) < 1e-10 || hi - lo < 1e-10) {
-			e = ne;
-			break;
-		}
-		e = ne;
-	}
-	h_slope(x, e, &f, &d1, &d2, &v);
-	*fi = f;
-	*fe = e;
+	double d1, d2, v;
+	*fe = argmax_1d(slope_fe, x, 0, 1);
+	h_at(x, *fe, fi, &d1, &d2, &v);
 	return v;
+}
+
+/* Mixes the cell masses "h" with a uniform floor of weight FLOOR, so that
+ * a station the model cannot produce (a cell of mass 0) costs a finite
+ * amount rather than ruling the model out. */
+#define FLOOR 1e-4
+static void add_floor(double *h)
+{
+	const size_t C = (size_t)KB * KB;
+	for (size_t c = 0; c < C; c++)
+		h[c] = (1 - FLOOR) * h[c] + FLOOR / (double)C;
+}
+
+/* The cell masses of fraud of strength |N(0, sd)| ("extreme": 1 minus
+ * that) and exponent "alpha" on every fair pair of nodes, into "h". */
+static void fraud_cells(double *h, const kl_nodes *ga, const kl_nodes *gw, double sd, int extreme,
+                        double alpha)
+{
+	double x[XN], xm[XN];
+	half_nodes(sd, x, xm);
+	memset(h, 0, (size_t)KB * KB * sizeof *h);
+	for (uint32_t i = 0; i < ga->n; i++)
+		for (uint32_t j = 0; j < gw->n; j++) {
+			double mass = ga->m[i] * gw->m[j];
+			if (mass >= TINY)
+				add_fraud(h, ga->v[i], gw->v[j], mass, x, xm, extreme, alpha);
+		}
+	add_floor(h);
 }
 
 /* The model's cell masses for the fair parameters of "f": the fair part
  * (hf), the extreme fraud (he) and the incremental fraud for every theta
- * and alpha of the grid, each mixed with the observed cells by ml_mix; the
- * best (theta, alpha) is kept in "f" with its shares and likelihood, its
- * incremental masses in "hb". "hi" is scratch. TALLY_ENOMEM or TALLY_OK. */
-#define FLOOR 1e-4
-static int model(kl_fit *f, const kl_mix *obs, int only, double *hf, double *he, double *hi,
-                 double *hb)
+ * and alpha of the grid (or only f's when "only" is set), each mixed with
+ * the observed cells by ml_mix; the best (theta, alpha) is kept in "f"
+ * with its shares and likelihood, its incremental masses in "hb". "hi" is
+ * scratch. */
+static void model(kl_fit *f, const kl_mix *obs, bool only, double *hf, double *he, double *hi,
+                  double *hb)
 {
 	const size_t C = (size_t)KB * KB;
-	kl_nodes *ga = tally_malloc(2 * sizeof *ga);
-	if (!ga)
-		return TALLY_ENOMEM;
-	kl_nodes *gw = ga + 1;
+	kl_nodes ga, gw;
+	gauss_nodes(f->a0, f->sa, &ga);
+	gauss_nodes(f->l0, f->sl, &gw);
 	memset(hf, 0, C * sizeof *hf);
-	memset(he, 0, C * sizeof *he);
-	gauss_nodes(f->a0, f->sa, ga);
-	gauss_nodes(f->l0, f->sl, gw);
-	double ex[XN], exm[XN], x[XN], xm[XN];
-	half_nodes(EXT_SD, ex, exm);
-	for (uint32_t i = 0; i < ga->n; i++)
-		for (uint32_t j = 0; j < gw->n; j++) {
-			double mass = ga->m[i] * gw->m[j];
-			if (mass < TINY)
-				continue;
-			hf[cell(gw->v[j]) * KB + cell(ga->v[i])] += mass;
-			add_fraud(he, ga->v[i], gw->v[j], mass, ex, exm, 1, 1.0);
-		}
-	for (size_t c = 0; c < C; c++) {
-		hf[c] = (1 - FLOOR) * hf[c] + FLOOR / (double)C;
-		he[c] = (1 - FLOOR) * he[c] + FLOOR / (double)C;
-	}
+	for (uint32_t i = 0; i < ga.n; i++)
+		for (uint32_t j = 0; j < gw.n; j++)
+			if (ga.m[i] * gw.m[j] >= TINY)
+				hf[cell(gw.v[j]) * KB + cell(ga.v[i])] += ga.m[i] * gw.m[j];
+	add_floor(hf);
+	/* the extreme kind does not depend on theta or alpha (alpha = 1 hardly
+	 * matters at x near 1) */
+	fraud_cells(he, &ga, &gw, EXT_SD, 1, 1.0);
 	kl_mix mx = *obs;
 	mx.p0 = mx.p1 = hf;
 	mx.p2 = he;
 	f->loss0 = -ll_at(&mx, 0, 0).v;
 	f->loss = f->loss0;
 	f->fi = f->fe = 0;
-	if (only < 0) {
+	if (!only) {
 		f->theta = thetas[0];
 		f->alpha = alphas[0];
 	}
 	memcpy(hb, hf, C * sizeof *hb);
 	for (size_t a = 0; a < N_ALPHA; a++)
 		for (size_t b = 0; b < N_THETA; b++) {
-			if (only >= 0 && (thetas[b] != f->theta || alphas[a] != f->alpha))
+			if (only && (thetas[b] != f->theta || alphas[a] != f->alpha))
 				continue;
-			memset(hi, 0, C * sizeof *hi);
-			half_nodes(thetas[b], x, xm);
-			for (uint32_t i = 0; i < ga->n; i++)
-				for (uint32_t j = 0; j < gw->n; j++) {
-					double mass = ga->m[i] * gw->m[j];
-					if (mass >= TINY)
-						add_fraud(hi, ga->v[i], gw->v[j], mass, x, xm, 0, alphas[a]);
-				}
-			for (size_t c = 0; c < C; c++)
-				hi[c] = (1 - FLOOR) * hi[c] + FLOOR / (double)C;
+			fraud_cells(hi, &ga, &gw, thetas[b], 0, alphas[a]);
 			double fi, fe;
 			mx.p1 = hi;
 			double loss = -ml_mix(&mx, &fi, &fe);
@@ -396,8 +389,6 @@ static int model(kl_fit *f, const kl_mix *obs, int only, double *hf, double *he,
 				memcpy(hb, hi, C * sizeof *hb);
 			}
 		}
-	tally_free(ga);
-	return TALLY_OK;
 }
 
 /* Fits the model to "d"; "h" is scratch of 5 * KB * KB doubles.
@@ -452,15 +443,15 @@ static int fit(const kl_data *d, double *h, kl_fit *out)
 	/* EM with the (theta, alpha) of the last scan of the whole grid; once
 	 * the parameters settle, the grid is scanned again, and EM goes on if
 	 * it chose another */
-	int scans = 0, only = -1;
+	int scans = 0;
+	bool only = false;
 	for (int it = 0;; it++) {
 		double th = f.theta, al = f.alpha;
-		if ((rc = model(&f, &mx, only, hf, he, hi, hb)) != TALLY_OK)
-			goto out;
-		if (only < 0 && (scans++ >= 3 || it >= EM_ITER ||
-		                 (it > 0 && th == f.theta && al == f.alpha)))
+		model(&f, &mx, only, hf, he, hi, hb);
+		if (!only &&
+		    (scans++ >= 3 || it >= EM_ITER || (it > 0 && th == f.theta && al == f.alpha)))
 			break;
-		only = 0;
+		only = true;
 		double w0 = 1 - f.fi - f.fe, nt = 0, st = 0, stt = 0, nw = 0, sw = 0, sww = 0;
 		for (size_t j = 0; j < m; j++) {
 			uint32_t c = ix[j];
@@ -492,7 +483,7 @@ static int fit(const kl_data *d, double *h, kl_fit *out)
 		f.l0 = l0;
 		f.sl = sl;
 		if (moved < 2e-5 || it >= EM_ITER)
-			only = -1; /* settled: scan the grid at these parameters */
+			only = false; /* settled: scan the grid at these parameters */
 	}
 	*out = f;
 	rc = TALLY_OK;
@@ -540,7 +531,7 @@ int tally_fx_klimek_run(tally_fx_report *r)
 	}
 	tally__rng rng;
 	tally__rng_seed(&rng, r->opt.seed ^ 0x6b6c696d656bULL);
-	kl_data d = {n, N, t, w};
+	kl_data d = {n, t, w};
 	kl_fit f, g;
 	if ((rc = fit(&d, h, &f)) != TALLY_OK)
 		goto out;
@@ -561,7 +552,7 @@ int tally_fx_klimek_run(tally_fx_report *r)
 			tw[i] = (double)N[i] > 0 ? cast / (double)N[i] : 0;
 			w2[i] = cast > 0 ? lead / cast : 0;
 		}
-		kl_data d2 = {n, N, tw, w2};
+		kl_data d2 = {n, tw, w2};
 		if ((rc = fit(&d2, h, &g)) != TALLY_OK)
 			goto out;
 		gi += g.fi / twins;

@@ -138,6 +138,11 @@ double fx__chi2_sf(double x, double df)
 	return gamma_q_cf(a, y);
 }
 
+double fx__norm_cdf(double z)
+{
+	return 0.5 * erfc(-z / sqrt(2.0));
+}
+
 /* The Poisson-binomial tail. Exact: P[k] over the events seen so far,
  * updated event by event (P[k] = P[k] (1 - q) + P[k - 1] q), keeping
  * k <= L. Approximate: the refined normal approximation of Volkova (1996),
@@ -148,8 +153,8 @@ double fx__chi2_sf(double x, double df)
 static double rna_cdf(double k, double mu, double sd, double g)
 {
 	double x = (k + 0.5 - mu) / sd;
-	double phi = exp(-x * x / 2) / sqrt(2 * M_PI), Phi = 0.5 * erfc(-x / sqrt(2.0));
-	double v = Phi + g * (1 - x * x) * phi / 6;
+	double phi = exp(-x * x / 2) / sqrt(2 * M_PI);
+	double v = fx__norm_cdf(x) + g * (1 - x * x) * phi / 6;
 	return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 

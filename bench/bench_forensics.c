@@ -6,7 +6,7 @@
  * the import, which is timed apart. Built and run by `make bench-forensics`;
  * the figures go to bench/README.md under "Forensics".
  *
- * usage: bench_forensics [ZIP] [RESAMPLES]   (default ../shared/data/ru/2018.csv.zip, 1000)
+ * usage: bench_forensics [ZIP] [RESAMPLES]   (default data/ru/2018.csv.zip, 1000)
  */
 #include "tally/tally.h"
 #include "tally/forensics.h"
@@ -54,7 +54,7 @@ static char *read_zip(const char *zip, size_t *len)
 
 int main(int argc, char **argv)
 {
-	const char *zip = argc > 1 ? argv[1] : "../shared/data/ru/2018.csv.zip";
+	const char *zip = argc > 1 ? argv[1] : "data/ru/2018.csv.zip";
 	unsigned long resamples = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000;
 	size_t len = 0;
 	char *buf = read_zip(zip, &len);

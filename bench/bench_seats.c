@@ -4,7 +4,7 @@
  * (a) 1,000 districts x 50 parties x 1,000 seats each, by D'Hondt,
  * Sainte-Lague, Huntington-Hill and Hare, with thresholds; (b) the German
  * Bundestag 2021 under BWahlG section 6 (2020) from
- * ../shared/data/seats/de-2021/kerg2021.csv (read by tally_kerg_parse), when
+ * data/seats/de-2021/kerg2021.csv (read by tally_kerg_parse), when
  * present. Prints the best
  * of five runs in milliseconds.
  */
@@ -127,7 +127,7 @@ static void bench_germany(const char *dir)
 		printf("%-40s skipped (no %s)\n", "Bundestag 2021", path);
 		return;
 	}
-	/* German population by Land, 31 May 2021 (../shared/data/seats/README.md),
+	/* German population by Land, 31 May 2021 (data/seats/README.md),
 	 * by Land number 1-16 as the kerg file numbers them */
 	static const uint64_t pop_by_nr[17] = {0,       2659792, 1537766, 7207587,  548941, 15415642,
 	                                       5222158, 3610865, 9313413, 11328866, 865191, 2942960,
@@ -177,8 +177,8 @@ static void bench_germany(const char *dir)
 
 int main(void)
 {
-	const char *dir = getenv("TALLY_SHARED_DATA");
+	const char *dir = getenv("TALLY_DATA");
 	bench_table();
-	bench_germany(dir && *dir ? dir : "../shared/data");
+	bench_germany(dir && *dir ? dir : "data");
 	return 0;
 }

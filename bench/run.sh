@@ -15,13 +15,13 @@
 # with each peer's ratio to tally. Data sets: (a) a synthetic file of
 # 1,000,000 stations and 10 candidates made by bench/gen_stations.c (100,000
 # with --quick), (b) the Russian presidential election 2018 (97,699 real
-# stations, ../shared/data/ru/2018.csv.zip).
+# stations, data/ru/2018.csv.zip).
 #
 #   bench/run.sh [--quick] [--repeat N]
 #
 # Each command runs N times (default 3); the fastest run is reported.
-# Environment: TALLY (default build/tally), TALLY_SHARED_DATA (default
-# ../shared/data), CC. Everything is written under build/bench/; the table
+# Environment: TALLY (default build/tally), TALLY_DATA (default
+# data), CC. Everything is written under build/bench/; the table
 # is also saved as build/bench/results.md. A tool that is missing or fails
 # is reported as such and the rest still run.
 set -eu
@@ -46,7 +46,7 @@ case "$repeat" in ''|*[!0-9]*|0) echo "run.sh: --repeat needs a positive number"
 
 TALLY=${TALLY:-build/tally}
 PY=/usr/bin/python3 # Debian's, with pandas; a pyenv python3 on PATH may lack it
-SHARED=${TALLY_SHARED_DATA:-../shared/data}
+SHARED=${TALLY_DATA:-data}
 OUT=build/bench
 LOGS=$OUT/logs
 mkdir -p "$LOGS"

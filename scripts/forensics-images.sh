@@ -6,11 +6,11 @@
 # (docs/img/forensics-*.png), with headless Chromium.
 #
 # usage: scripts/forensics-images.sh [TALLY]   (default build/tally; needs
-#        unzip, chromium and ../shared/data)
+#        unzip, chromium and data/)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 tally=${1:-$root/build/tally}
-data=$root/../shared/data
+data=$root/data
 out=$root/docs/img
 chrome=${CHROMIUM:-/usr/bin/chromium}
 tmp=$(mktemp -d)

@@ -60,6 +60,8 @@ fi
 # fault injection: failed writes, fsyncs and allocations, a full disk, power loss (tests/faults/)
 part env TALLY=build/test/tally-faults DBHASH=build/test/dbprint tests/faults/run.sh
 part tests/check-error-codes.sh
+# the data folder is complete (no test skips for lack of data) and nothing names a path outside the repository
+part tests/check-data.sh
 part tests/install-test.sh
 
 echo

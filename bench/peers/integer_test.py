@@ -11,7 +11,7 @@ import csv, io, sys, time, zipfile
 
 import numpy as np
 
-zpath = sys.argv[1] if len(sys.argv) > 1 else "../shared/data/ru/2018.csv.zip"
+zpath = sys.argv[1] if len(sys.argv) > 1 else "data/ru/2018.csv.zip"
 nrep = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
 
 t0 = time.perf_counter()

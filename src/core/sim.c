@@ -2,7 +2,7 @@
 /*
  * sim.c: the synthetic national election behind `tally simulate` and the
  * demo, shaped like the Azerbaijani Milli Majlis election of 1 November 2015
- * (docs: ../shared/docs/reference/seats-and-protocols.md, sections 1.4-1.7).
+ * (Election Code of the Republic of Azerbaijan, arts. 29, 106, 167-170; docs/methods.md).
  * It builds the election through the model builder (so the model's own
  * checks vet it), draws registered voters, turnout and votes for every
  * polling station, writes each station's protocol on the template's lines

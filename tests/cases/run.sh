@@ -9,7 +9,7 @@
 #           also the working directory) with these variables set:
 #             TALLY   the tally binary (absolute path)
 #             FIX     tests/cases/fixtures (absolute path)
-#             SHARED  ../shared/data seen from the repository root (absolute)
+#             SHARED  the repository's data folder, data/ (absolute)
 #             W       the case's working directory
 #           and a helper for set-up steps:
 #             ok CMD ARGS...   runs CMD quietly; if it fails, prints its output
@@ -20,7 +20,7 @@
 #   expect  fixed strings, one per line, that must each occur in the output
 #   reject  (optional) fixed strings, one per line, that must not occur
 #   needs   (optional) what the case needs, one per line: "shared" (the data
-#           in ../shared/data) or the name of a command (unzip, sqlite3,
+#           in data/) or the name of a command (unzip, sqlite3,
 #           python3). A case whose needs are missing is skipped. A case whose
 #           cmd mentions $SHARED needs "shared" without saying so.
 #
@@ -53,11 +53,7 @@ if [ ! -x "$TALLY" ]; then
 	exit 2
 fi
 FIX=$here/fixtures
-if [ -d "$root/../shared/data" ]; then
-	SHARED=$(cd "$root/../shared/data" && pwd)
-else
-	SHARED=$root/../shared/data
-fi
+SHARED=$root/data
 export TALLY FIX SHARED
 # hermetic: the default database is ./tally.db of the case, the user is fixed
 unset TALLY_DB

@@ -5,7 +5,7 @@
  * tail), synthetic elections with a known truth (clean, with injected
  * integer percentages, with ballot stuffing, flat), the corner count, the
  * errors F001-F006, and the published figures on the real data in
- * ../shared/data (skipped when the data is absent).
+ * data/ (data/README.md).
  */
 #include "testutil.h"
 #include "tally/forensics.h"

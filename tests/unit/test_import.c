@@ -4,9 +4,9 @@
  * from presets and from JSON (every M0xx error), small synthetic files that
  * exercise ids, names, areas, types, constituencies and every CSV error of
  * the import (C002-C008 with their row and column), out-of-memory at every
- * allocation, and the three real files in ../shared/data with their exact
+ * allocation, and the three real files in data/ with their exact
  * published sums: Russia 2018 and 2011, Poland 2020 round 1. The real-data
- * tests skip when the data folder is missing ($TALLY_SHARED_DATA overrides
+ * tests skip when the data folder is missing ($TALLY_DATA overrides
  * its place).
  */
 #include "testutil.h"

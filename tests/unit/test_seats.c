@@ -7,7 +7,7 @@
  * permuting parties permutes the result, house monotonicity of divisor
  * methods, the recorded divisor reproduces the result), every tie policy,
  * thresholds, the votes table reader and its error codes, and two official
- * results read from ../shared/data/seats: Poland's Sejm 2023 and the
+ * results read from data/seats: Poland's Sejm 2023 and the
  * German Bundestag 2021 (skipped when the data are absent).
  */
 #include "testutil.h"
@@ -611,7 +611,7 @@ static void test_germany_2021(void **state)
 	char path[1024];
 	if (!shared_path(path, sizeof path, "de-2021/kerg2021.csv"))
 		skip();
-	/* German population by Land, 31 May 2021 (../shared/data/seats/README.md),
+	/* German population by Land, 31 May 2021 (data/seats/README.md),
 	 * in the order of the official tables; kerg Land numbers beside */
 	static const char *const land[16] = {"SH", "MV", "HH", "NI", "HB", "BB", "ST", "BE",
 	                                     "NW", "SN", "HE", "TH", "RP", "BY", "BW", "SL"};

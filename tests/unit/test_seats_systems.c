@@ -10,7 +10,7 @@
  * implementation in exact fractions) and on the official 2021 Storting
  * result (tests/data/seats/no-2021: every county's district seats and the
  * placement of the 19 leveling seats), the 2023 Bundestag reform run as a
- * what-if on the official 2021 data (../shared/data/seats, skipped when
+ * what-if on the official 2021 data (data/seats, skipped when
  * absent), with invariants that can be checked by hand.
  */
 #include "testutil.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * testutil.h: what every unit test includes: cmocka, libtally, and small
- * helpers to read files, find ../shared/data, and make temporary paths.
+ * helpers to read files, find the data folder (data/), and make temporary paths.
  */
 #ifndef TALLY_TESTUTIL_H
 #define TALLY_TESTUTIL_H
@@ -45,11 +45,12 @@ static inline char *tu_read_file(const char *path, size_t *len)
 	return buf;
 }
 
-/* The shared data folder: $TALLY_SHARED_DATA, else ../shared/data. */
+/* The repository's data folder (data/README.md): $TALLY_DATA, else data
+ * (the tests run from the repository's root). */
 static inline const char *tu_shared_data(void)
 {
-	const char *d = getenv("TALLY_SHARED_DATA");
-	return d && *d ? d : "../shared/data";
+	const char *d = getenv("TALLY_DATA");
+	return d && *d ? d : "data";
 }
 
 /* Reads the first member of a zip file through `unzip -p` (the Debian

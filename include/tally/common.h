@@ -124,6 +124,10 @@ TALLY_API const char *tally_thousands(uint64_t v, char buf[32]);
 #define TALLY_MAX_CSV_FIELD 4096       /* bytes in one CSV field */
 #define TALLY_MAX_JSON_DEPTH 32        /* nesting accepted in any JSON input */
 #define TALLY_MAX_TURNOUT_REPORTS 48   /* intraday reports per station */
+#define TALLY_RCV_MAX_CANDIDATES 1000  /* candidates in one ranked contest */
+#define TALLY_RCV_MAX_RANKS 1000       /* ranks on one ballot */
+#define TALLY_RCV_MAX_BALLOTS 100000000ULL /* ballots in one ranked contest */
+#define TALLY_RCV_MAX_PATTERN_BYTES (1ULL << 32) /* distinct rankings kept, in bytes */
 
 #ifdef __cplusplus
 }

@@ -19,5 +19,6 @@
 #include "tally/ledger.h"
 #include "tally/audit.h"
 #include "tally/forensics.h"
+#include "tally/rcv.h"
 
 #endif

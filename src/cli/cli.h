@@ -69,6 +69,7 @@ int cmd_import(int argc, char **argv);
 int cmd_presets(int argc, char **argv);
 int cmd_seats(int argc, char **argv);
 int cmd_forensics(int argc, char **argv);
+int cmd_rcv(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
 int cmd_keys(int argc, char **argv);

@@ -46,6 +46,7 @@ static const cli_command commands[] = {
 	{"presets", cmd_presets, "list protocol templates and import presets"},
 	{"seats", cmd_seats, "allocate seats from a table of votes (every divisor and quota method)"},
 	{"forensics", cmd_forensics, "statistical tests for manufactured results"},
+	{"rcv", cmd_rcv, "count ranked ballots: instant-runoff, Scottish STV, Meek"},
 	{"publish", cmd_publish, "log a results statement: the totals at every level"},
 	{"keys", cmd_keys, "make Ed25519 keys; register a commission's key for its station"},
 	{"log", cmd_log, "the transparency log: checkpoints, proofs, receipts, dump"},

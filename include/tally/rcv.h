@@ -32,10 +32,11 @@ extern "C" {
 
 /* ==== The ballot store ==== */
 
-/* One mark of a ballot: at rank r (0-based) the candidates
- * cand[first[r] .. first[r+1]) are marked; none is a skipped rank, two or
- * more an overvote. */
 typedef struct tally_rcv_ballots tally_rcv_ballots;
+
+/* In tally_rcv_add_ballot, a mark for "an overvote whose candidates are not
+ * known" (as ES&S exports write 'overvote'). */
+#define TALLY_RCV_OVERVOTE 0xFFFFu
 
 /* Read-only view of a store. */
 typedef struct tally_rcv_info {
@@ -67,8 +68,9 @@ TALLY_API const char *tally_rcv_candidate_name(const tally_rcv_ballots *b, uint3
 
 /* tally_rcv_add_ballot adds "count" identical ballots of "n_ranks" ranks:
  * rank r marks the candidates cand[first[r]] .. cand[first[r+1]-1] ("first"
- * has n_ranks + 1 entries, first[0] = 0). A candidate marked twice at one
- * rank counts once there. Trailing empty ranks are dropped. Errors: R004
+ * has n_ranks + 1 entries, first[0] = 0): none is a skipped rank, two or
+ * more an overvote, and TALLY_RCV_OVERVOTE among them an overvote of
+ * unknown candidates. A candidate marked twice at one rank counts once. Trailing empty ranks are dropped. Errors: R004
  * (more than TALLY_RCV_MAX_RANKS ranks, more than TALLY_RCV_MAX_BALLOTS
  * ballots in the store), R003 (a candidate index out of range), ENOMEM. The
  * store is unchanged on error. */
@@ -81,7 +83,8 @@ TALLY_API int tally_rcv_add_ballot(tally_rcv_ballots *b, const uint32_t *first,
 /* tally_rcv_parse_csv reads a CSV of rankings (docs/methods-rcv.md,
  * "Input"): a header of optional 'id' and 'count' columns and the rank
  * columns 'rank1', 'rank2', ... in order; a cell is a candidate id, empty
- * (a skipped rank), or ids joined by '=' (an overvote). Candidates are taken
+ * or 'undervote' (a skipped rank), ids joined by '=' (an overvote), or
+ * 'overvote' (an overvote of unknown candidates). Candidates are taken
  * in order of first appearance unless "declared" (NULL-terminated ids, in
  * order) lists them, when any other id is R003. "*out" is a new store.
  * Errors: C0xx (CSV syntax), R001 (header), R002 (count), R003 (candidate),
@@ -130,6 +133,7 @@ typedef enum tally_rcv_tie {
 
 #define TALLY_RCV_MAX_TIE 4
 #define TALLY_RCV_UNLIMITED UINT32_MAX
+#define TALLY_RCV_NO_CANDIDATE UINT32_MAX
 
 typedef struct tally_rcv_rules {
 	tally_rcv_method method;
@@ -141,13 +145,17 @@ typedef struct tally_rcv_rules {
 	                                   (else the repeat is skipped) */
 	bool batch;                     /* IRV: batch elimination */
 	bool until_two;                 /* IRV: go on until two candidates remain */
+	uint32_t write_in;              /* IRV: the candidate that stands for undeclared
+	                                   write-ins, eliminated alone before anyone
+	                                   else; TALLY_RCV_NO_CANDIDATE for none */
 	tally_rcv_tie tie[TALLY_RCV_MAX_TIE]; /* tried in order */
 	uint32_t n_tie;
 	uint64_t seed;                  /* for TALLY_RCV_TIE_LOT */
 } tally_rcv_rules;
 
 /* tally_rcv_rules_default fills "r" for a method: seats 1, overvote exhaust,
- * unlimited skipped ranks, duplicates skipped, no batch, tie chain
+ * unlimited skipped ranks, duplicates skipped, no batch, no write-in
+ * candidate, tie chain
  * "previous" (a tie it cannot settle stops the count: lots required). */
 TALLY_API void tally_rcv_rules_default(tally_rcv_rules *r, tally_rcv_method m);
 

@@ -49,6 +49,8 @@ static void help(void)
 	    "  --batch              irv: eliminate together every lowest candidate whose\n"
 	    "                       votes together are fewer than the next candidate's\n"
 	    "  --until-two          irv: go on eliminating until two candidates remain\n"
+	    "  --write-in ID        irv: the candidate ID stands for undeclared write-ins;\n"
+	    "                       it is eliminated alone before any other candidate\n"
 	    "  --tie LIST           tie policies in order, comma-separated: previous (the\n"
 	    "                       most recent earlier round where they differ), first\n"
 	    "                       (the earliest such round), lot (published seeded lot),\n"
@@ -91,6 +93,7 @@ int cmd_rcv(int argc, char **argv)
 	                                     {"duplicate", required_argument, NULL, 'd'},
 	                                     {"batch", no_argument, NULL, 'b'},
 	                                     {"until-two", no_argument, NULL, 'u'},
+	                                     {"write-in", required_argument, NULL, 'w'},
 	                                     {"tie", required_argument, NULL, 't'},
 	                                     {"seed", required_argument, NULL, 's'},
 	                                     {"format", required_argument, NULL, 'f'},
@@ -98,7 +101,7 @@ int cmd_rcv(int argc, char **argv)
 	                                     {NULL, 0, NULL, 0}};
 	tally_rcv_rules rules;
 	tally_rcv_method method = TALLY_RCV_IRV;
-	const char *input = NULL, *contest = NULL, *format = "text";
+	const char *input = NULL, *contest = NULL, *format = "text", *write_in = NULL;
 	char *cand_list = NULL;
 	const char **declared = NULL;
 	uint64_t seats = 1, seed = 0, max_skipped = TALLY_RCV_UNLIMITED;
@@ -149,6 +152,7 @@ int cmd_rcv(int argc, char **argv)
 			break;
 		case 'b': batch = true; break;
 		case 'u': until_two = true; break;
+		case 'w': write_in = optarg; break;
 		case 't':
 			n_tie = 0;
 			for (char *tok = optarg, *next; tok; tok = next) {
@@ -186,8 +190,8 @@ int cmd_rcv(int argc, char **argv)
 		return cli_usage("rcv", "--format is text, csv or json");
 	if (method == TALLY_RCV_IRV && seats_set && seats != 1)
 		return cli_usage("rcv", "irv fills one seat; use --method scottish-stv or meek");
-	if (method != TALLY_RCV_IRV && (batch || until_two))
-		return cli_usage("rcv", "--batch and --until-two go with --method irv");
+	if (method != TALLY_RCV_IRV && (batch || until_two || write_in))
+		return cli_usage("rcv", "--batch, --until-two and --write-in go with --method irv");
 	const char *path = argv[optind];
 	bool cdf = input ? strcmp(input, "cdf") == 0 : ends_with(path, ".json");
 	if (!cdf && contest)
@@ -234,13 +238,19 @@ int cmd_rcv(int argc, char **argv)
 		rc = EXIT_USER;
 		goto out;
 	}
-	if ((cdf ? tally_rcv_parse_cdf(buf, len, path, contest, &b, &err)
-	         : tally_rcv_parse_csv(buf, len, path, declared, &b, &err)) ||
-	    tally_rcv_count(b, &rules, &res, &err)) {
-		cli_error(&err);
-		rc = EXIT_USER;
-		goto out;
+	if (cdf ? tally_rcv_parse_cdf(buf, len, path, contest, &b, &err)
+	        : tally_rcv_parse_csv(buf, len, path, declared, &b, &err))
+		goto fail;
+	if (write_in) {
+		rules.write_in = tally_rcv_find_candidate(b, write_in, strlen(write_in));
+		if (rules.write_in == TALLY_NONE) {
+			tally_error_set(&err, TALLY_EINVAL, "R003", path,
+			                "--write-in '%s' is no candidate of the contest", write_in);
+			goto fail;
+		}
 	}
+	if (tally_rcv_count(b, &rules, &res, &err))
+		goto fail;
 	render_rcv(stdout, b, res, fmt);
 	if (res->state != TALLY_RCV_DONE) {
 		fprintf(stderr, "error: the count is not complete: %s; %s\n",
@@ -249,6 +259,10 @@ int cmd_rcv(int argc, char **argv)
 		                                       : "draw lots, or name a policy with --tie");
 		rc = EXIT_USER;
 	}
+	goto out;
+fail:
+	cli_error(&err);
+	rc = EXIT_USER;
 out:
 	tally_rcv_result_free(res);
 	tally_rcv_ballots_free(b);

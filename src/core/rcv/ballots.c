@@ -150,8 +150,11 @@ int tally_rcv_add_ballot(tally_rcv_ballots *b, const uint32_t *first, const uint
 	for (uint32_t r = 0; r < n_ranks; r++) {
 		uint32_t k = first[r + 1] - first[r];
 		const uint16_t *cs = cand + first[r];
+		bool unknown = false;
 		for (uint32_t i = 0; i < k; i++)
-			if (cs[i] >= b->n_cand) {
+			if (cs[i] == TALLY_RCV_OVERVOTE)
+				unknown = true;
+			else if (cs[i] >= b->n_cand) {
 				rc = tally_error_set(err, TALLY_EINVAL, "R003", NULL,
 				                     "candidate index %u out of range (%u candidates)", cs[i],
 				                     b->n_cand);
@@ -170,6 +173,10 @@ int tally_rcv_add_ballot(tally_rcv_ballots *b, const uint32_t *first, const uint
 		}
 		if (k == 0) {
 			m[n++] = RCV_SKIP;
+			continue;
+		}
+		if (unknown) {
+			m[n++] = RCV_GROUP; /* an overvote of unknown candidates */
 			continue;
 		}
 		/* the rank's marks, ascending and without repeats (insertion sort:
@@ -339,6 +346,7 @@ void tally_rcv_rules_default(tally_rcv_rules *r, tally_rcv_method m)
 	r->seats = 1;
 	r->overvote = TALLY_RCV_OV_EXHAUST;
 	r->max_skipped = TALLY_RCV_UNLIMITED;
+	r->write_in = TALLY_RCV_NO_CANDIDATE;
 	r->tie[0] = TALLY_RCV_TIE_PREVIOUS;
 	r->n_tie = 1;
 }

@@ -87,7 +87,10 @@ static int clean_build(const tally_rcv_ballots *b, const tally_rcv_rules *r, cle
 				continue;
 			}
 			uint16_t k = x & (uint16_t)~RCV_GROUP;
-			if (r->overvote == TALLY_RCV_OV_EXHAUST) {
+			/* an overvote of unknown candidates cannot be decided at count
+			 * time: exhaust-if-multiple exhausts the ballot there */
+			if (r->overvote == TALLY_RCV_OV_EXHAUST ||
+			    (k == 0 && r->overvote == TALLY_RCV_OV_MULTIPLE)) {
 				why = TALLY_RCV_EX_OVERVOTE;
 				break;
 			}
@@ -539,8 +542,13 @@ static int count_irv(ctx *x)
 				goto out;
 			break;
 		}
+		uint32_t wi = x->r->write_in;
 		uint32_t k = x->r->batch ? batch_set(x, set) : 0;
-		if (k >= 2) {
+		if (wi < x->nc && x->cont[wi]) {
+			/* undeclared write-ins go first, alone */
+			if (exclude(x, rd, wi))
+				goto out;
+		} else if (k >= 2) {
 			for (uint32_t i = 0; i < k; i++)
 				if (exclude(x, rd, set[i]))
 					goto out;
@@ -925,6 +933,10 @@ int tally_rcv_count(const tally_rcv_ballots *b, const tally_rcv_rules *r,
 	if (r->seats > b->n_cand)
 		return tally_error_set(err, TALLY_EINVAL, "R011", NULL,
 		                       "%u seats for %u candidates", r->seats, b->n_cand);
+	if (r->write_in != TALLY_RCV_NO_CANDIDATE &&
+	    (r->method != TALLY_RCV_IRV || r->write_in >= b->n_cand))
+		return tally_error_set(err, TALLY_EINVAL, "R011", NULL,
+		                       "the write-in candidate goes with irv and must be a candidate");
 	if (r->n_tie > TALLY_RCV_MAX_TIE || (unsigned)r->method > TALLY_RCV_MEEK ||
 	    (unsigned)r->overvote > TALLY_RCV_OV_MULTIPLE)
 		return tally_error_set(err, TALLY_EINVAL, "R011", NULL, "rules out of range");

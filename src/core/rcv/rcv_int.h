@@ -8,7 +8,7 @@
  * 16-bit marks in one arena, one per rank: a candidate index (below
  * RCV_GROUP) for a rank with one mark, RCV_SKIP for a rank with none, and
  * RCV_GROUP | k followed by the k candidate indexes (ascending) for an
- * overvote of k marks. Patterns are found again through an open-addressing
+ * overvote of k marks (k = 0: an overvote of unknown candidates). Patterns are found again through an open-addressing
  * table of their hashes, so adding a ballot that is already there only adds
  * to its count.
  */

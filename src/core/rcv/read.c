@@ -216,8 +216,15 @@ int tally_rcv_parse_csv(const char *buf, size_t len, const char *file,
 			for (const char *q = s; q < e; q++)
 				if (*q != ' ' && *q != '\t')
 					blank = false;
-			if (blank)
+			if (blank || (f->len == 9 && memcmp(s, "undervote", 9) == 0))
 				continue;
+			if (f->len == 8 && memcmp(s, "overvote", 8) == 0) {
+				if (marks_add(&m, r + 1, (uint16_t)TALLY_RCV_OVERVOTE)) {
+					rc = tally_error_set(err, TALLY_ENOMEM, "", NULL, "out of memory");
+					goto out;
+				}
+				continue;
+			}
 			snprintf(where, sizeof where, "%s: line %llu, column %zu", fn,
 			         (unsigned long long)c.line, rank_col[r] + 1);
 			while (s <= e) {

@@ -214,7 +214,7 @@ int tally_rcv_add_ballot(tally_rcv_ballots *b, const uint32_t *first, const uint
 			uint32_t p = b->slots[j] - 1;
 			uint64_t len = b->off[p + 1] - b->off[p];
 			if (b->hash[p] == h && len == n &&
-			    memcmp(b->marks + b->off[p], m, n * sizeof *m) == 0) {
+			    (n == 0 || memcmp(b->marks + b->off[p], m, n * sizeof *m) == 0)) {
 				b->count[p] += count;
 				b->n_ballots += count;
 				goto out;
@@ -258,7 +258,8 @@ int tally_rcv_add_ballot(tally_rcv_ballots *b, const uint32_t *first, const uint
 	}
 	if ((uint64_t)(b->n_pat + 1) * 2 > b->n_slots && grow_slots(b))
 		goto oom;
-	memcpy(b->marks + b->n_marks, m, n * sizeof *m);
+	if (n)
+		memcpy(b->marks + b->n_marks, m, n * sizeof *m);
 	b->n_marks += n;
 	b->hash[b->n_pat] = h;
 	b->count[b->n_pat] = count;

@@ -33,6 +33,7 @@ static void clean_release(clean *c)
 	tally_free(c->e);
 	tally_free(c->off);
 	tally_free(c->end);
+	memset(c, 0, sizeof *c);
 }
 
 /* The ballot rules (docs/methods-rcv.md, "Ballot rules"), applied to each
@@ -503,7 +504,9 @@ static uint32_t batch_set(ctx *x, uint32_t *out)
 	}
 	uint32_t best = 0;
 	uint64_t sum = 0;
-	for (uint32_t k = 1; k < n; k++) {
+	/* at least two stay: with one left over it would have a majority
+	 * already, unless the count goes on until two remain */
+	for (uint32_t k = 1; k + 1 < n; k++) {
 		sum += x->votes[out[k - 1]];
 		/* sum of the k lowest < the (k+1)-th: strict, so a tie at the
 		 * boundary never satisfies it */

@@ -292,7 +292,10 @@ static int find_contest(json_t *elections, const char *want, json_t **out, const
 				found = ct;
 				snprintf(pbuf, sizeof pbuf, "$.Election[%zu].Contest[%zu]", e, i);
 			}
-			if (type && strcmp(type, "CVR.CandidateContest") == 0) {
+			/* "CVR.CandidateContest" as the schema spells it; some
+			 * exporters leave the prefix out */
+			if (type && (strcmp(type, "CVR.CandidateContest") == 0 ||
+			             strcmp(type, "CandidateContest") == 0)) {
 				n_cand++;
 				only_cand = ct;
 				size_t l = strlen(ids);

@@ -1,0 +1,865 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_rcv.c: ranked ballots (src/core/rcv): textbook counts checked by
+ * hand for every method, ballot rule and tie policy; properties on random
+ * elections (a majority of first preferences wins IRV; every round
+ * conserves the ballots exactly; the order of the ballots changes nothing);
+ * the readers (CSV and NIST SP 1500-103 JSON) and every R0xx error.
+ */
+#include "testutil.h"
+
+#define SC 100000ULL     /* Scottish units: 10^-5 */
+#define MK 1000000000ULL /* Meek units: 10^-9 */
+
+static tally_rcv_ballots *csv(const char *text)
+{
+	tally_rcv_ballots *b = NULL;
+	tally_error err = TALLY_ERROR_INIT;
+	int rc = tally_rcv_parse_csv(text, strlen(text), "t.csv", NULL, &b, &err);
+	if (rc)
+		fprintf(stderr, "%s: %s [%s]\n", err.where, err.msg, err.code);
+	assert_int_equal(rc, TALLY_OK);
+	return b;
+}
+
+static uint32_t cand(const tally_rcv_ballots *b, const char *id)
+{
+	uint32_t c = tally_rcv_find_candidate(b, id, strlen(id));
+	assert_true(c != UINT32_MAX);
+	return c;
+}
+
+static tally_rcv_result *count(const tally_rcv_ballots *b, const tally_rcv_rules *r)
+{
+	tally_rcv_result *res = NULL;
+	tally_error err = TALLY_ERROR_INIT;
+	int rc = tally_rcv_count(b, r, &res, &err);
+	if (rc)
+		fprintf(stderr, "%s [%s]\n", err.msg, err.code);
+	assert_int_equal(rc, TALLY_OK);
+	return res;
+}
+
+static uint64_t votes(const tally_rcv_ballots *b, const tally_rcv_result *r, uint32_t round,
+                      const char *id)
+{
+	return r->rounds[round - 1].votes[cand(b, id)];
+}
+
+static uint64_t exhausted(const tally_rcv_round *rd)
+{
+	uint64_t t = 0;
+	for (int i = 0; i < TALLY_RCV_EX_N; i++)
+		t += rd->exhausted[i];
+	return t;
+}
+
+/* every round: all votes held + exhausted + lost = every ballot at full value */
+static void assert_conserved(const tally_rcv_result *r)
+{
+	for (uint32_t i = 0; i < r->n_rounds; i++) {
+		const tally_rcv_round *rd = &r->rounds[i];
+		uint64_t sum = exhausted(rd) + rd->lost;
+		for (uint32_t c = 0; c < r->n_candidates; c++)
+			sum += rd->votes[c];
+		assert_true(sum == r->ballots * r->scale);
+	}
+}
+
+/* ==== IRV ==== */
+
+/* The Tennessee capital example (a textbook case of IRV): Memphis 42,
+ * Nashville 26, Chattanooga 15, Knoxville 17. Chattanooga goes first (to
+ * Knoxville: 32), then Nashville (its ballots skip the eliminated
+ * Chattanooga, to Knoxville: 58): Knoxville wins 58 to 42 in round 3. */
+static void test_irv_tennessee(void **state)
+{
+	(void)state;
+	tally_rcv_ballots *b = csv("count,rank1,rank2,rank3,rank4\n"
+	                           "42,Memphis,Nashville,Chattanooga,Knoxville\n"
+	                           "26,Nashville,Chattanooga,Knoxville,Memphis\n"
+	                           "15,Chattanooga,Knoxville,Nashville,Memphis\n"
+	                           "17,Knoxville,Chattanooga,Nashville,Memphis\n");
+	tally_rcv_rules r;
+	tally_rcv_rules_default(&r, TALLY_RCV_IRV);
+	tally_rcv_result *res = count(b, &r);
+	assert_int_equal(res->state, TALLY_RCV_DONE);
+	assert_int_equal(res->n_rounds, 3);
+	assert_int_equal(res->rounds[0].excluded[0], cand(b, "Chattanooga"));
+	assert_int_equal(votes(b, res, 2, "Knoxville"), 32);
+	assert_int_equal(res->rounds[1].excluded[0], cand(b, "Nashville"));
+	assert_int_equal(votes(b, res, 3, "Knoxville"), 58);
+	assert_int_equal(votes(b, res, 3, "Memphis"), 42);
+	assert_int_equal(res->n_elected, 1);
+	assert_int_equal(res->elected[0], cand(b, "Knoxville"));
+	assert_int_equal(res->rounds[2].change[cand(b, "Knoxville")], 26);
+	assert_conserved(res);
+	tally_rcv_result_free(res);
+
+	/* batch elimination: Chattanooga + Knoxville = 32 is not below
+	 * Nashville's 26, so only one goes; until two remain changes nothing */
+	r.batch = true;
+	r.until_two = true;
+	res = count(b, &r);
+	assert_int_equal(res->n_rounds, 3);
+	assert_int_equal(res->elected[0], cand(b, "Knoxville"));
+	tally_rcv_result_free(res);
+	tally_rcv_ballots_free(b);
+}
+
+/* A majority in round 1 ends the count; --until-two goes on. Batch: D (1)
+ * + C (2) = 3 < B (4): both go at once. */
+static void test_irv_batch_until_two(void **state)
+{
+	(void)state;
+	tally_rcv_ballots *b = csv("count,rank1,rank2\n"
+	                           "10,A,B\n4,B,A\n2,C,B\n1,D,C\n");
+	tally_rcv_rules r;
+	tally_rcv_rules_default(&r, TALLY_RCV_IRV);
+	tally_rcv_result *res = count(b, &r);
+	assert_int_equal(res->n_rounds, 1); /* 10 of 17 */
+	assert_int_equal(res->elected[0], cand(b, "A"));
+	tally_rcv_result_free(res);
+
+	r.until_two = true;
+	res = count(b, &r);
+	assert_int_equal(res->n_rounds, 3); /* D, then C, then A against B */
+	assert_int_equal(votes(b, res, 3, "B"), 6); /* C's two; D's one ends at C */
+	assert_int_equal(votes(b, res, 3, "A"), 10);
+	tally_rcv_result_free(res);
+
+	r.batch = true;
+	res = count(b, &r);
+	assert_int_equal(res->n_rounds, 2);
+	assert_int_equal(res->rounds[0].n_excluded, 2);
+	assert_int_equal(votes(b, res, 2, "B"), 6);
+	assert_int_equal(res->elected[0], cand(b, "A"));
+	assert_conserved(res);
+	tally_rcv_result_free(res);
+	tally_rcv_ballots_free(b);
+}
+
+/* The ballot rules on one ballot each, as certified tabulators offer them. */
+static void test_ballot_rules(void **state)
+{
+	(void)state;
+	/* A leads on first preferences; the ballots under test sit with Z,
+	 * who is eliminated first, and say where they go next */
+	tally_rcv_ballots *b = csv("count,rank1,rank2,rank3,rank4\n"
+	                           "10,A,,,\n8,B,,,\n"
+	                           "1,Z,A=B,B,\n"    /* overvote after Z */
+	                           "1,Z,,,B\n"       /* two skipped ranks */
+	                           "1,Z,Z,A,\n"      /* Z repeated */
+	                           "1,Z,A=C,,\n");   /* overvote with C (no votes) */
+	tally_rcv_rules r;
+	tally_rcv_rules_default(&r, TALLY_RCV_IRV);
+	r.until_two = true;
+	/* defaults: overvote exhausts, skips unlimited, repeats skipped */
+	tally_rcv_result *res = count(b, &r);
+	/* round 1: A 10, B 8, Z 4, C 0 (C is only in an overvote): C goes,
+	 * then Z; the last round shows where Z's four ballots went */
+	const tally_rcv_round *last = &res->rounds[res->n_rounds - 1];
+	assert_int_equal(last->votes[cand(b, "A")], 11);
+	assert_int_equal(last->votes[cand(b, "B")], 9);
+	assert_int_equal(last->exhausted[TALLY_RCV_EX_OVERVOTE], 2);
+	assert_conserved(res);
+	tally_rcv_result_free(res);
+
+	/* skip: both overvotes pass over to the next rank (B; the last has none) */
+	r.overvote = TALLY_RCV_OV_SKIP;
+	res = count(b, &r);
+	last = &res->rounds[res->n_rounds - 1];
+	assert_int_equal(last->votes[cand(b, "A")], 11);
+	assert_int_equal(last->votes[cand(b, "B")], 10);
+	assert_int_equal(last->exhausted[TALLY_RCV_EX_CHOICES], 1);
+	tally_rcv_result_free(res);
+
+	/* exhaust-if-multiple: {A,B} both continuing exhausts; {A,C} with C
+	 * eliminated counts for A */
+	r.overvote = TALLY_RCV_OV_MULTIPLE;
+	res = count(b, &r);
+	last = &res->rounds[res->n_rounds - 1];
+	assert_int_equal(last->votes[cand(b, "A")], 12);
+	assert_int_equal(last->votes[cand(b, "B")], 9);
+	assert_int_equal(last->exhausted[TALLY_RCV_EX_OVERVOTE], 1);
+	tally_rcv_result_free(res);
+
+	/* one skipped rank allowed (Maine): "Z,,,B" exhausts */
+	r.overvote = TALLY_RCV_OV_EXHAUST;
+	r.max_skipped = 1;
+	res = count(b, &r);
+	last = &res->rounds[res->n_rounds - 1];
+	assert_int_equal(last->votes[cand(b, "A")], 11);
+	assert_int_equal(last->votes[cand(b, "B")], 8);
+	assert_int_equal(last->exhausted[TALLY_RCV_EX_SKIPPED], 1);
+	tally_rcv_result_free(res);
+
+	/* a repeated candidate exhausts the ballot */
+	r.max_skipped = TALLY_RCV_UNLIMITED;
+	r.duplicate_exhausts = true;
+	res = count(b, &r);
+	last = &res->rounds[res->n_rounds - 1];
+	assert_int_equal(last->votes[cand(b, "A")], 10);
+	assert_int_equal(last->votes[cand(b, "B")], 9);
+	assert_int_equal(last->exhausted[TALLY_RCV_EX_DUPLICATE], 1);
+	assert_conserved(res);
+	tally_rcv_result_free(res);
+	tally_rcv_ballots_free(b);
+}
+
+/* Ties for elimination: "previous" looks at the most recent earlier round
+ * where the tied differ, "first" at the earliest; the lot is seeded and
+ * recorded; "fail" fails; none left over stops the count. */
+static void test_ties(void **state)
+{
+	(void)state;
+	/* round 1: A 10, B 5, C 4, D 4: C and D tie at the bottom with no
+	 * earlier round, so "previous" cannot settle it */
+	tally_rcv_ballots *b = csv("count,rank1,rank2\n10,A,\n5,B,\n4,C,B\n4,D,B\n");
+	tally_rcv_rules r;
+	tally_rcv_rules_default(&r, TALLY_RCV_IRV);
+	tally_rcv_result *res = count(b, &r);
+	assert_int_equal(res->state, TALLY_RCV_LOTS_REQUIRED);
+	assert_int_equal(res->rounds[0].n_ties, 1);
+	assert_int_equal(res->rounds[0].ties[0].settled_by, -1);
+	assert_int_equal(res->rounds[0].ties[0].n_tied, 2);
+	assert_int_equal(res->n_elected, 0);
+	tally_rcv_result_free(res);
+
+	r.tie[1] = TALLY_RCV_TIE_FAIL;
+	r.n_tie = 2;
+	res = count(b, &r);
+	assert_int_equal(res->state, TALLY_RCV_FAILED);
+	assert_int_equal(res->rounds[0].ties[0].settled_by, TALLY_RCV_TIE_FAIL);
+	tally_rcv_result_free(res);
+
+	/* the lot: the same seed, the same loser, recorded */
+	r.tie[1] = TALLY_RCV_TIE_LOT;
+	r.seed = 2024;
+	res = count(b, &r);
+	assert_int_equal(res->state, TALLY_RCV_DONE);
+	assert_int_equal(res->rounds[0].ties[0].settled_by, TALLY_RCV_TIE_LOT);
+	uint32_t loser = res->rounds[0].excluded[0];
+	assert_true(loser == cand(b, "C") || loser == cand(b, "D"));
+	assert_int_equal(res->rounds[0].ties[0].chosen, loser);
+	tally_rcv_result *again = count(b, &r);
+	assert_int_equal(again->rounds[0].excluded[0], loser);
+	tally_rcv_result_free(again);
+	tally_rcv_result_free(res);
+	/* another seed makes the other one lose: the lot is not array order */
+	bool other = false;
+	for (uint64_t s = 0; s < 64 && !other; s++) {
+		r.seed = s;
+		res = count(b, &r);
+		other = res->rounds[0].excluded[0] != loser;
+		tally_rcv_result_free(res);
+	}
+	assert_true(other);
+	tally_rcv_ballots_free(b);
+
+	/* "previous" and "first" disagree: round 1 A 30, B 20, C 5, D 4, Y 3,
+	 * X 2; X goes (to D): round 2 C 5, D 6, Y 3; Y goes (1 to C, 2
+	 * exhausted): round 3 C 6, D 6. The most recent earlier round where
+	 * they differ is round 2 (C lower), the earliest round 1 (D lower). */
+	b = csv("count,rank1,rank2\n30,A,\n20,B,\n5,C,\n4,D,\n1,Y,C\n2,Y,\n2,X,D\n");
+	tally_rcv_rules_default(&r, TALLY_RCV_IRV);
+	res = count(b, &r);
+	assert_int_equal(votes(b, res, 3, "C"), 6);
+	assert_int_equal(votes(b, res, 3, "D"), 6);
+	assert_int_equal(res->rounds[2].n_ties, 1);
+	assert_int_equal(res->rounds[2].ties[0].settled_by, TALLY_RCV_TIE_PREVIOUS);
+	assert_int_equal(res->rounds[2].excluded[0], cand(b, "C"));
+	assert_int_equal(res->elected[0], cand(b, "A"));
+	tally_rcv_result_free(res);
+	r.tie[0] = TALLY_RCV_TIE_FIRST;
+	res = count(b, &r);
+	assert_int_equal(res->rounds[2].ties[0].settled_by, TALLY_RCV_TIE_FIRST);
+	assert_int_equal(res->rounds[2].excluded[0], cand(b, "D"));
+	tally_rcv_result_free(res);
+	tally_rcv_ballots_free(b);
+
+	/* Scottish: equal surpluses are taken in the order of the chain
+	 * (rule 49): A and B reach 6 each with quota 5; neither earlier
+	 * stage separates them, so the lot orders them */
+	b = csv("count,rank1,rank2\n6,A,C\n6,B,D\n3,C,\n2,D,\n");
+	tally_rcv_rules_default(&r, TALLY_RCV_SCOTTISH);
+	r.seats = 3;
+	res = count(b, &r);
+	assert_int_equal(res->state, TALLY_RCV_LOTS_REQUIRED);
+	assert_int_equal(res->rounds[0].ties[0].lowest, false);
+	tally_rcv_result_free(res);
+	r.tie[1] = TALLY_RCV_TIE_LOT;
+	r.n_tie = 2;
+	res = count(b, &r);
+	assert_int_equal(res->state, TALLY_RCV_DONE);
+	assert_int_equal(res->rounds[1].from[0], res->rounds[0].ties[0].chosen);
+	assert_conserved(res);
+	tally_rcv_result_free(res);
+	tally_rcv_ballots_free(b);
+}
+
+/* ==== Scottish STV ==== */
+
+/* Worked by hand from SSI 2007/42 Sch. 1 (3 seats, 32 ballots):
+ *   quota floor(32/4) + 1 = 9 (rule 46);
+ *   stage 1: A 14, B 6, C 5, D 4, E 3: A elected;
+ *   stage 2: A's surplus 5 at 5/14 = 0.35714 (five decimals, rule 48(3)):
+ *            9 papers to B (3.21426), 3 to C (1.07142), 2 without a next
+ *            preference (0.71428), 0.00004 lost: B 9.21426 elected;
+ *   stage 3: B's surplus 0.21426 of 9.21426: its 6 papers of value 1 at
+ *            0.02325 (non-transferable, 0.13950), the 9 from A of value
+ *            0.35714 at 0.00830 (to C, 0.07470), 0.00006 lost: C 6.14612;
+ *   stage 4: E (3) excluded, to D: D 7;
+ *   D more than C with one vacancy (rule 52(2)): elected A, B, D. */
+static void test_scottish_hand(void **state)
+{
+	(void)state;
+	tally_rcv_ballots *b = csv("count,rank1,rank2,rank3\n"
+	                           "9,A,B,C\n3,A,C,\n2,A,,\n6,B,,\n5,C,D,\n4,D,E,\n3,E,D,\n");
+	tally_rcv_rules r;
+	tally_rcv_rules_default(&r, TALLY_RCV_SCOTTISH);
+	r.seats = 3;
+	tally_rcv_result *res = count(b, &r);
+	assert_int_equal(res->state, TALLY_RCV_DONE);
+	assert_int_equal(res->quota, 9 * SC);
+	assert_int_equal(res->n_rounds, 4);
+	assert_int_equal(res->rounds[1].kind, TALLY_RCV_ROUND_SURPLUS);
+	assert_int_equal(res->rounds[1].transfer_value, 35714);
+	assert_int_equal(votes(b, res, 2, "B"), 921426);
+	assert_int_equal(votes(b, res, 2, "C"), 607142);
+	assert_int_equal(votes(b, res, 2, "A"), 9 * SC);
+	assert_int_equal(exhausted(&res->rounds[1]), 71428);
+	assert_int_equal(res->rounds[1].lost, 4);
+	assert_int_equal(res->rounds[2].kind, TALLY_RCV_ROUND_SURPLUS);
+	assert_int_equal(res->rounds[2].transfer_value, 2325);
+	assert_int_equal(votes(b, res, 3, "C"), 614612);
+	assert_int_equal(exhausted(&res->rounds[2]), 71428 + 13950);
+	assert_int_equal(res->rounds[2].lost, 10);
+	assert_int_equal(res->rounds[3].kind, TALLY_RCV_ROUND_EXCLUSION);
+	assert_int_equal(res->rounds[3].from[0], cand(b, "E"));
+	assert_int_equal(votes(b, res, 4, "D"), 7 * SC);
+	assert_int_equal(res->n_elected, 3);
+	assert_int_equal(res->elected[0], cand(b, "A"));
+	assert_int_equal(res->elected[1], cand(b, "B"));
+	assert_int_equal(res->elected[2], cand(b, "D"));
+	assert_conserved(res);
+	tally_rcv_result_free(res);
+	tally_rcv_ballots_free(b);
+}
+
+/* ==== Meek ==== */
+
+/* By hand under the Reference Meek Rule (2 seats, 15 ballots: 7 A B,
+ * 3 B, 5 C): quota trunc(15/3) + 10^-9 = 5.000000001; A elected; keep
+ * factor ceil(5.000000001/7) = 0.714285715; then A 5.000000005, B
+ * 4.999999995, C 5: the surplus 0.000000004 is below omega (10^-6), B is
+ * defeated by 0.000000005; then one elected and one hopeful candidate
+ * remain for two seats, and C is elected (step C). */
+static void test_meek_hand(void **state)
+{
+	(void)state;
+	tally_rcv_ballots *b = csv("count,rank1,rank2\n7,A,B\n3,B,\n5,C,\n");
+	tally_rcv_rules r;
+	tally_rcv_rules_default(&r, TALLY_RCV_MEEK);
+	r.seats = 2;
+	tally_rcv_result *res = count(b, &r);
+	assert_int_equal(res->state, TALLY_RCV_DONE);
+	assert_int_equal(res->rounds[0].quota, 5 * MK + 1);
+	assert_int_equal(res->rounds[0].n_elected, 1);
+	assert_int_equal(res->rounds[0].elected[0], cand(b, "A"));
+	const tally_rcv_round *r2 = &res->rounds[1];
+	assert_int_equal(r2->keep[cand(b, "A")], 714285715);
+	assert_int_equal(r2->votes[cand(b, "A")], 5 * MK + 5);
+	assert_int_equal(r2->votes[cand(b, "B")], 5 * MK - 5);
+	assert_int_equal(r2->votes[cand(b, "C")], 5 * MK);
+	assert_int_equal(r2->n_excluded, 1);
+	assert_int_equal(r2->excluded[0], cand(b, "B"));
+	/* step C: one elected and one hopeful for two seats: C is elected */
+	assert_int_equal(res->n_rounds, 2);
+	assert_int_equal(r2->n_elected, 1);
+	assert_int_equal(r2->elected[0], cand(b, "C"));
+	assert_int_equal(res->n_elected, 2);
+	assert_conserved(res);
+	tally_rcv_result_free(res);
+	tally_rcv_ballots_free(b);
+}
+
+/* ==== Properties on random elections ==== */
+
+static uint64_t rng_state;
+static uint64_t rnd(uint64_t n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state % n;
+}
+
+typedef struct rb {
+	uint32_t first[9];
+	uint16_t cand[16];
+	uint32_t n_ranks;
+	uint64_t count;
+} rb;
+
+/* a random ballot of up to 6 ranks over nc candidates, with skipped
+ * ranks, overvotes and repeats now and then */
+static void random_ballot(rb *x, uint32_t nc)
+{
+	uint32_t n = 0;
+	x->n_ranks = (uint32_t)rnd(7);
+	x->first[0] = 0;
+	for (uint32_t k = 0; k < x->n_ranks; k++) {
+		uint64_t t = rnd(20);
+		if (t == 0) {
+			/* skipped */
+		} else if (t == 1) {
+			x->cand[n++] = (uint16_t)rnd(nc);
+			x->cand[n++] = (uint16_t)rnd(nc);
+		} else {
+			x->cand[n++] = (uint16_t)rnd(nc);
+		}
+		x->first[k + 1] = n;
+	}
+	x->count = 1 + rnd(3);
+}
+
+static tally_rcv_ballots *store_of(rb *bs, uint32_t n, uint32_t nc, bool split)
+{
+	tally_rcv_ballots *b = tally_rcv_ballots_new();
+	tally_error err = TALLY_ERROR_INIT;
+	for (uint32_t c = 0; c < nc; c++) {
+		char id[8];
+		snprintf(id, sizeof id, "c%u", c);
+		assert_int_equal(tally_rcv_add_candidate(b, id, NULL, NULL, &err), TALLY_OK);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (split)
+			for (uint64_t k = 0; k < bs[i].count; k++)
+				assert_int_equal(tally_rcv_add_ballot(b, bs[i].first, bs[i].cand,
+				                                      bs[i].n_ranks, 1, &err),
+				                 TALLY_OK);
+		else
+			assert_int_equal(tally_rcv_add_ballot(b, bs[i].first, bs[i].cand, bs[i].n_ranks,
+			                                      bs[i].count, &err),
+			                 TALLY_OK);
+	}
+	return b;
+}
+
+static void assert_same(const tally_rcv_result *x, const tally_rcv_result *y)
+{
+	assert_int_equal(x->state, y->state);
+	assert_int_equal(x->n_rounds, y->n_rounds);
+	assert_int_equal(x->n_elected, y->n_elected);
+	for (uint32_t i = 0; i < x->n_elected; i++)
+		assert_int_equal(x->elected[i], y->elected[i]);
+	for (uint32_t i = 0; i < x->n_rounds; i++) {
+		assert_memory_equal(x->rounds[i].votes, y->rounds[i].votes,
+		                    x->n_candidates * sizeof(uint64_t));
+		assert_memory_equal(x->rounds[i].exhausted, y->rounds[i].exhausted,
+		                    sizeof x->rounds[i].exhausted);
+		assert_int_equal(x->rounds[i].lost, y->rounds[i].lost);
+	}
+}
+
+static void test_properties(void **state)
+{
+	(void)state;
+	enum { N = 120 };
+	rb *bs = calloc(N, sizeof *bs), *shuf = calloc(N, sizeof *shuf);
+	assert_non_null(bs);
+	assert_non_null(shuf);
+	rng_state = 88172645463325252ULL;
+	for (int trial = 0; trial < 60; trial++) {
+		uint32_t nc = 2 + (uint32_t)rnd(7), n = 5 + (uint32_t)rnd(N - 5);
+		for (uint32_t i = 0; i < n; i++)
+			random_ballot(&bs[i], nc);
+		/* shuffled copy */
+		memcpy(shuf, bs, n * sizeof *bs);
+		for (uint32_t i = n - 1; i > 0; i--) {
+			uint32_t j = (uint32_t)rnd(i + 1);
+			rb t = shuf[i];
+			shuf[i] = shuf[j];
+			shuf[j] = t;
+		}
+		tally_rcv_ballots *b1 = store_of(bs, n, nc, false), *b2 = store_of(shuf, n, nc, true);
+		for (int m = 0; m < 3; m++) {
+			tally_rcv_rules r;
+			tally_rcv_rules_default(&r, (tally_rcv_method)m);
+			r.seats = m == 0 ? 1 : 1 + (uint32_t)rnd(nc < 4 ? nc : 4);
+			r.overvote = (tally_rcv_overvote)rnd(3);
+			r.max_skipped = rnd(2) ? TALLY_RCV_UNLIMITED : (uint32_t)rnd(2);
+			r.duplicate_exhausts = rnd(2) != 0;
+			r.batch = m == 0 && rnd(2);
+			r.until_two = m == 0 && rnd(2);
+			r.tie[1] = TALLY_RCV_TIE_LOT;
+			r.n_tie = 2;
+			r.seed = (uint64_t)trial;
+			tally_rcv_result *x = NULL, *y = NULL;
+			tally_error err = TALLY_ERROR_INIT;
+			int rc1 = tally_rcv_count(b1, &r, &x, &err);
+			int rc2 = tally_rcv_count(b2, &r, &y, &err);
+			assert_int_equal(rc1, rc2);
+			if (rc1) {
+				assert_string_equal(err.code, "R012"); /* every ballot blank */
+				continue;
+			}
+			/* order and grouping of the ballots change nothing */
+			assert_same(x, y);
+			/* transfers conserve every ballot exactly */
+			assert_conserved(x);
+			/* a complete count fills the seats */
+			assert_int_equal(x->state, TALLY_RCV_DONE);
+			assert_int_equal(x->n_elected, r.seats);
+			tally_rcv_result_free(x);
+			tally_rcv_result_free(y);
+		}
+		tally_rcv_ballots_free(b1);
+		tally_rcv_ballots_free(b2);
+	}
+
+	/* a majority of first preferences wins IRV in round 1 */
+	for (int trial = 0; trial < 60; trial++) {
+		uint32_t nc = 2 + (uint32_t)rnd(6), n = 10 + (uint32_t)rnd(N - 10);
+		uint64_t total = 0, first_w = 0;
+		uint32_t w = (uint32_t)rnd(nc);
+		for (uint32_t i = 0; i < n; i++) {
+			random_ballot(&bs[i], nc);
+			if (bs[i].n_ranks == 0)
+				bs[i].n_ranks = 1, bs[i].first[1] = 1, bs[i].cand[0] = 0;
+			if (i < n / 2 + 1 || rnd(3) == 0) { /* make w first, alone */
+				bs[i].cand[0] = (uint16_t)w;
+				if (bs[i].first[1] > 1) {
+					/* first rank was an overvote: keep one mark */
+					memmove(&bs[i].cand[1], &bs[i].cand[2],
+					        (bs[i].first[bs[i].n_ranks] - 2) * sizeof(uint16_t));
+					for (uint32_t k = 1; k <= bs[i].n_ranks; k++)
+						bs[i].first[k]--;
+				}
+			}
+			total += bs[i].count;
+			if (bs[i].first[1] == 1 && bs[i].cand[0] == w)
+				first_w += bs[i].count;
+		}
+		tally_rcv_ballots *b = store_of(bs, n, nc, false);
+		tally_rcv_rules r;
+		tally_rcv_rules_default(&r, TALLY_RCV_IRV);
+		tally_rcv_result *res = count(b, &r);
+		if (2 * first_w > total) {
+			assert_int_equal(res->n_rounds, 1);
+			assert_int_equal(res->elected[0], w);
+		}
+		tally_rcv_result_free(res);
+		tally_rcv_ballots_free(b);
+	}
+	free(bs);
+	free(shuf);
+}
+
+/* ==== Readers and errors ==== */
+
+static void expect_csv_error(const char *text, const char *const *decl, const char *code)
+{
+	tally_rcv_ballots *b = NULL;
+	tally_error err = TALLY_ERROR_INIT;
+	assert_int_not_equal(tally_rcv_parse_csv(text, strlen(text), "t.csv", decl, &b, &err),
+	                     TALLY_OK);
+	assert_null(b);
+	assert_string_equal(err.code, code);
+}
+
+static void test_csv_reader(void **state)
+{
+	(void)state;
+	tally_rcv_ballots *b = csv("id,rank1,count,rank2\n"
+	                           "x1,A,2,B\nx2,A, 2, B \nx3,overvote,1,undervote\nx4,B=A,1,C\n");
+	tally_rcv_info info;
+	tally_rcv_ballots_info(b, &info);
+	assert_int_equal(info.n_candidates, 3);
+	assert_int_equal(info.n_ballots, 6);
+	assert_int_equal(info.n_patterns, 3); /* "A,B" twice is one pattern */
+	tally_rcv_ballots_free(b);
+
+	expect_csv_error("", NULL, "R005");
+	expect_csv_error("count,rank1\n", NULL, "R005");
+	expect_csv_error("count,rank2\n1,A\n", NULL, "R001");
+	expect_csv_error("count,precinct\n1,A\n", NULL, "R001");
+	expect_csv_error("count\n1\n", NULL, "R001");
+	expect_csv_error("count,rank1\n0,A\n", NULL, "R002");
+	expect_csv_error("count,rank1\nx,A\n", NULL, "R002");
+	expect_csv_error("rank1\nA B\n", NULL, "R003");
+	expect_csv_error("rank1\nA=\n", NULL, "R003");
+	static const char *const decl[] = {"A", "B", NULL};
+	expect_csv_error("rank1\nC\n", decl, "R003");
+	static const char *const dup[] = {"A", "A", NULL};
+	expect_csv_error("rank1\nA\n", dup, "R003");
+	expect_csv_error("rank1,rank2\nA\n", NULL, "C002");
+	expect_csv_error("rank1\n\"A\n", NULL, "C001");
+	/* limits: candidates, ballots */
+	char *big = malloc(16 * 1100 + 32);
+	assert_non_null(big);
+	size_t at = (size_t)sprintf(big, "rank1\n");
+	for (int i = 0; i <= TALLY_RCV_MAX_CANDIDATES; i++)
+		at += (size_t)sprintf(big + at, "c%d\n", i);
+	expect_csv_error(big, NULL, "R004");
+	free(big);
+	char many[128];
+	snprintf(many, sizeof many, "count,rank1\n%llu,A\n%llu,B\n",
+	         (unsigned long long)TALLY_RCV_MAX_BALLOTS, 1ULL);
+	expect_csv_error(many, NULL, "R004");
+}
+
+static const char cdf_small[] =
+    "{\"@type\":\"CVR.CastVoteRecordReport\",\"Election\":[{\"@id\":\"e1\","
+    "\"Candidate\":[{\"@id\":\"k-a\",\"Name\":\"Alice\"},{\"@id\":\"k-b\",\"Name\":\"Bob\"}],"
+    "\"Contest\":[{\"@id\":\"mayor\",\"@type\":\"CVR.CandidateContest\",\"VoteVariation\":\"rcv\","
+    "\"ContestSelection\":[{\"@id\":\"cs-a\",\"CandidateIds\":[\"k-a\"]},"
+    "{\"@id\":\"cs-b\",\"CandidateIds\":[\"k-b\"]},{\"@id\":\"cs-c\"}]},"
+    "{\"@id\":\"other\",\"@type\":\"CVR.CandidateContest\",\"ContestSelection\":[{\"@id\":\"y\"}]}]}],"
+    "\"CVR\":["
+    /* cs-b first, cs-a second (the rank on the selection) */
+    "{\"CurrentSnapshotId\":\"s1\",\"CVRSnapshot\":[{\"@id\":\"s0\"},{\"@id\":\"s1\",\"CVRContest\":["
+    "{\"ContestId\":\"mayor\",\"CVRContestSelection\":["
+    "{\"ContestSelectionId\":\"cs-a\",\"Rank\":2,\"SelectionPosition\":[{\"HasIndication\":\"yes\",\"NumberVotes\":1}]},"
+    "{\"ContestSelectionId\":\"cs-b\",\"SelectionPosition\":[{\"HasIndication\":\"yes\",\"NumberVotes\":1,\"Rank\":1}]}]}]}]},"
+    /* not allocable, no indication: a blank ballot */
+    "{\"CurrentSnapshotId\":\"s\",\"CVRSnapshot\":[{\"@id\":\"s\",\"CVRContest\":[{\"ContestId\":\"mayor\","
+    "\"CVRContestSelection\":[{\"ContestSelectionId\":\"cs-a\",\"SelectionPosition\":["
+    "{\"HasIndication\":\"yes\",\"IsAllocable\":\"no\",\"NumberVotes\":1,\"Rank\":1},"
+    "{\"HasIndication\":\"no\",\"NumberVotes\":1,\"Rank\":2}]}]}]}]},"
+    /* without the contest: not a ballot of it */
+    "{\"CurrentSnapshotId\":\"s\",\"CVRSnapshot\":[{\"@id\":\"s\",\"CVRContest\":[{\"ContestId\":\"other\"}]}]},"
+    /* an overvote at rank 1 (cs-a and cs-c), then cs-b */
+    "{\"CurrentSnapshotId\":\"s\",\"CVRSnapshot\":[{\"@id\":\"s\",\"CVRContest\":[{\"ContestId\":\"mayor\","
+    "\"CVRContestSelection\":["
+    "{\"ContestSelectionId\":\"cs-a\",\"SelectionPosition\":[{\"HasIndication\":\"yes\",\"NumberVotes\":1,\"Rank\":1}]},"
+    "{\"ContestSelectionId\":\"cs-c\",\"SelectionPosition\":[{\"HasIndication\":\"yes\",\"NumberVotes\":1,\"Rank\":1}]},"
+    "{\"ContestSelectionId\":\"cs-b\",\"SelectionPosition\":[{\"HasIndication\":\"yes\",\"NumberVotes\":1,\"Rank\":2}]}"
+    "]}]}]}]}";
+
+static int cdf(const char *text, const char *contest, tally_rcv_ballots **b, tally_error *err)
+{
+	return tally_rcv_parse_cdf(text, strlen(text), "t.json", contest, b, err);
+}
+
+static void expect_cdf_error(const char *text, const char *contest, const char *code)
+{
+	tally_rcv_ballots *b = NULL;
+	tally_error err = TALLY_ERROR_INIT;
+	assert_int_not_equal(cdf(text, contest, &b, &err), TALLY_OK);
+	assert_null(b);
+	assert_string_equal(err.code, code);
+}
+
+static char *replace(const char *s, const char *from, const char *to)
+{
+	const char *at = strstr(s, from);
+	assert_non_null(at);
+	size_t n = strlen(s) - strlen(from) + strlen(to);
+	char *o = malloc(n + 1);
+	assert_non_null(o);
+	memcpy(o, s, (size_t)(at - s));
+	strcpy(o + (at - s), to);
+	strcat(o, at + strlen(from));
+	return o;
+}
+
+static void test_cdf_reader(void **state)
+{
+	(void)state;
+	tally_rcv_ballots *b = NULL;
+	tally_error err = TALLY_ERROR_INIT;
+	char *t;
+	assert_int_equal(cdf(cdf_small, NULL, &b, &err), TALLY_OK);
+	tally_rcv_info info;
+	tally_rcv_ballots_info(b, &info);
+	assert_int_equal(info.n_candidates, 3);
+	assert_int_equal(info.n_ballots, 3);
+	assert_string_equal(tally_rcv_candidate_name(b, cand(b, "cs-a")), "Alice");
+	assert_string_equal(tally_rcv_candidate_name(b, cand(b, "cs-c")), "cs-c");
+	tally_rcv_rules r;
+	tally_rcv_rules_default(&r, TALLY_RCV_IRV);
+	tally_rcv_result *res = count(b, &r);
+	/* round 1: B 1, A 0, C 0, the blank and the overvote exhausted */
+	assert_int_equal(votes(b, res, 1, "cs-b"), 1);
+	assert_int_equal(res->rounds[0].exhausted[TALLY_RCV_EX_OVERVOTE], 1);
+	assert_int_equal(res->elected[0], cand(b, "cs-b"));
+	tally_rcv_result_free(res);
+	/* skip the overvote: its ballot goes to B */
+	r.overvote = TALLY_RCV_OV_SKIP;
+	res = count(b, &r);
+	assert_int_equal(votes(b, res, 1, "cs-b"), 2);
+	tally_rcv_result_free(res);
+	tally_rcv_ballots_free(b);
+	b = NULL;
+
+	/* the other contest by name: one ballot has it, blank: nothing to count */
+	assert_int_equal(cdf(cdf_small, "other", &b, &err), TALLY_OK);
+	tally_rcv_ballots_info(b, &info);
+	assert_int_equal(info.n_ballots, 1);
+	assert_int_equal(tally_rcv_count(b, &r, &res, &err), TALLY_EINVAL);
+	assert_string_equal(err.code, "R012");
+	tally_rcv_ballots_free(b);
+	b = NULL;
+	/* no CVR has the contest at all */
+	t = replace(cdf_small, "{\"ContestId\":\"other\"}", "{\"ContestId\":\"x\"}");
+	expect_cdf_error(t, "other", "R005");
+	free(t);
+	expect_cdf_error(cdf_small, "nope", "R008");
+	expect_cdf_error("{\"Election\":[{\"Contest\":[]}],\"CVR\":[]}", NULL, "R008");
+	expect_cdf_error("{\"Election\":", NULL, "R006");
+	expect_cdf_error("{\"Election\":[],\"Election\":[]}", NULL, "R006");
+	expect_cdf_error("[]", NULL, "R007");
+	expect_cdf_error("{\"CVR\":[]}", NULL, "R007");
+	expect_cdf_error("{\"Election\":{}}", NULL, "R007");
+	t = replace(cdf_small, "\"CurrentSnapshotId\":\"s1\"", "\"CurrentSnapshotId\":\"s9\"");
+	expect_cdf_error(t, NULL, "R009");
+	free(t);
+	t = replace(cdf_small, "{\"ContestSelectionId\":\"cs-a\",\"Rank\":2",
+	            "{\"ContestSelectionId\":\"cs-x\",\"Rank\":2");
+	expect_cdf_error(t, NULL, "R009");
+	free(t);
+	t = replace(cdf_small, "\"Rank\":2,", "");
+	expect_cdf_error(t, NULL, "R010");
+	free(t);
+	t = replace(cdf_small, "\"Rank\":2,", "\"Rank\":0,");
+	expect_cdf_error(t, NULL, "R010");
+	free(t);
+	t = replace(cdf_small, "\"NumberVotes\":1,\"Rank\":1}]}]}]}]},",
+	            "\"NumberVotes\":\"1\",\"Rank\":1}]}]}]}]},");
+	expect_cdf_error(t, NULL, "R007");
+	free(t);
+	t = replace(cdf_small, "{\"@id\":\"cs-c\"}", "{\"@id\":\"cs c\"}");
+	expect_cdf_error(t, NULL, "R003");
+	free(t);
+	/* deeper than the limit */
+	char deep[200] = "{\"Election\":";
+	for (int i = 0; i < 40; i++)
+		strcat(deep, "[");
+	expect_cdf_error(deep, NULL, "R006");
+}
+
+/* The NIST test election GEN-01 (data/standards/nist-cdf-test-method): no
+ * ranked contest, so none is chosen by default; its president contest is
+ * read by name and its marks have no Rank: R010 names the first. */
+static void test_nist_gen01(void **state)
+{
+	(void)state;
+	size_t len = 0;
+	char *buf = tu_read_file(
+	    "data/standards/nist-cdf-test-method/test_data/synthetic/gen-01/cvr_v1/cvr-gen-01.json",
+	    &len);
+	assert_non_null(buf);
+	tally_rcv_ballots *b = NULL;
+	tally_error err = TALLY_ERROR_INIT;
+	assert_int_equal(tally_rcv_parse_cdf(buf, len, "gen-01", NULL, &b, &err), TALLY_EINVAL);
+	assert_string_equal(err.code, "R008");
+	assert_int_equal(tally_rcv_parse_cdf(buf, len, "gen-01", "cc-president", &b, &err),
+	                 TALLY_EINVAL);
+	assert_string_equal(err.code, "R010");
+	assert_null(b);
+	free(buf);
+}
+
+static void test_count_errors(void **state)
+{
+	(void)state;
+	tally_rcv_ballots *b = csv("rank1\nA\nB\n");
+	tally_rcv_rules r;
+	tally_rcv_result *res = NULL;
+	tally_error err = TALLY_ERROR_INIT;
+	tally_rcv_rules_default(&r, TALLY_RCV_IRV);
+	r.seats = 2;
+	assert_int_equal(tally_rcv_count(b, &r, &res, &err), TALLY_EINVAL);
+	assert_string_equal(err.code, "R011");
+	tally_rcv_rules_default(&r, TALLY_RCV_MEEK);
+	r.seats = 3;
+	assert_int_equal(tally_rcv_count(b, &r, &res, &err), TALLY_EINVAL);
+	assert_string_equal(err.code, "R011");
+	r.seats = 0;
+	assert_int_equal(tally_rcv_count(b, &r, &res, &err), TALLY_EINVAL);
+	assert_string_equal(err.code, "R011");
+	assert_null(res);
+	tally_rcv_ballots_free(b);
+
+	b = tally_rcv_ballots_new();
+	tally_rcv_rules_default(&r, TALLY_RCV_IRV);
+	assert_int_equal(tally_rcv_count(b, &r, &res, &err), TALLY_EINVAL);
+	assert_string_equal(err.code, "R012");
+	tally_rcv_ballots_free(b);
+	b = csv("rank1,rank2\novervote,A\n");
+	assert_int_equal(tally_rcv_count(b, &r, &res, &err), TALLY_EINVAL);
+	assert_string_equal(err.code, "R012");
+	assert_null(res);
+	/* seats = candidates: everyone elected */
+	tally_rcv_rules_default(&r, TALLY_RCV_SCOTTISH);
+	r.overvote = TALLY_RCV_OV_SKIP;
+	res = count(b, &r);
+	assert_int_equal(res->n_elected, 1);
+	tally_rcv_result_free(res);
+	tally_rcv_ballots_free(b);
+}
+
+/* Allocation failures: every one ends in TALLY_ENOMEM, nothing leaks
+ * (the sanitizer build checks), no result is returned. */
+static int fail_at, n_alloc;
+static void *f_malloc(size_t n, void *ud)
+{
+	(void)ud;
+	return ++n_alloc == fail_at ? NULL : malloc(n);
+}
+static void *f_realloc(void *p, size_t n, void *ud)
+{
+	(void)ud;
+	return ++n_alloc == fail_at ? NULL : realloc(p, n);
+}
+static void f_free(void *p, void *ud)
+{
+	(void)ud;
+	free(p);
+}
+
+static void test_alloc_failures(void **state)
+{
+	(void)state;
+	static const char text[] = "count,rank1,rank2,rank3\n9,A,B,C\n3,A,C,\n2,A,,\n6,B,,\n"
+	                           "5,C,D,\n4,D,E,\n3,E,D,\n1,A=B,C,\n";
+	tally_allocator a = {f_malloc, f_realloc, f_free, NULL};
+	for (int m = 0; m < 3; m++) {
+		for (fail_at = 1;; fail_at++) {
+			n_alloc = 0;
+			tally_set_allocator(&a);
+			tally_rcv_ballots *b = NULL;
+			tally_rcv_result *res = NULL;
+			tally_error err = TALLY_ERROR_INIT;
+			tally_rcv_rules r;
+			tally_rcv_rules_default(&r, (tally_rcv_method)m);
+			r.seats = m ? 3 : 1;
+			int rc = tally_rcv_parse_csv(text, sizeof text - 1, "t", NULL, &b, &err);
+			if (rc == TALLY_OK)
+				rc = tally_rcv_count(b, &r, &res, &err);
+			tally_set_allocator(NULL);
+			tally_rcv_result_free(res);
+			tally_rcv_ballots_free(b);
+			if (rc == TALLY_OK)
+				break;
+			assert_int_equal(rc, TALLY_ENOMEM);
+			assert_null(res);
+		}
+		assert_true(fail_at > 10);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_irv_tennessee),   cmocka_unit_test(test_irv_batch_until_two),
+	    cmocka_unit_test(test_ballot_rules),    cmocka_unit_test(test_ties),
+	    cmocka_unit_test(test_scottish_hand),   cmocka_unit_test(test_meek_hand),
+	    cmocka_unit_test(test_properties),      cmocka_unit_test(test_csv_reader),
+	    cmocka_unit_test(test_cdf_reader),      cmocka_unit_test(test_nist_gen01),
+	    cmocka_unit_test(test_count_errors),    cmocka_unit_test(test_alloc_failures),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -37,7 +37,8 @@
 #
 # A case directory is data: to add a case, make a directory with the next free
 # number of its family (00 basics, 01 definitions, 02 protocol entry,
-# 03 annulment, 04 turnout, 05 results, 06 simulate, 07 import, 08 store).
+# 03 annulment, 04 turnout, 05 results, 06 simulate, 07 import, 08 store,
+# 09 seats, 10 forensics, 11 the log, 12 ranked ballots).
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)

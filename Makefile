@@ -5,6 +5,7 @@
 #                      built with -Werror, AddressSanitizer and UBSan
 #   make demo          simulate the demo election and run it end to end
 #   make bench         the benchmarks (bench/README.md); needs install-deps.sh --bench
+#   make bench-rcv     ranked ballots: a million ballots by IRV, Scottish STV, Meek
 #   make torture       crash safety: SIGKILL and power loss under a storm of
 #                      submissions (tests/torture/torture.sh)
 #   make install       install into $(DESTDIR)$(PREFIX) (default /usr/local)
@@ -52,7 +53,7 @@ TEST_LIB_OBJ := $(LIB_SRC:%.c=build/test/%.o)
 TEST_APP_OBJ := $(filter-out build/test/src/cli/main.o,$(APP_SRC:%.c=build/test/%.o))
 UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=build/test/unit/%)
 
-.PHONY: all check unit cases demo bench bench-quick bench-seats bench-forensics bench-detection install uninstall clean deps-check fuzz \
+.PHONY: all check unit cases demo bench bench-quick bench-seats bench-forensics bench-detection bench-rcv install uninstall clean deps-check fuzz \
         fuzz-replay fuzz-build fuzz-check error-codes browser-test
 
 all: build/tally build/libtally.a build/libtally.so.$(SOVER) build/tally.pc
@@ -224,6 +225,13 @@ bench-forensics: build/libtally.a
 bench-detection: build/libtally.a
 	$(CC) $(REL_CFLAGS) -o build/bench_detection bench/bench_detection.c build/libtally.a $(PKG_LIBS) -lm
 	./build/bench_detection $(DETECTION_ARGS)
+
+# ranked ballots: 1,000,000 ballots, 20 candidates, IRV, Scottish STV and Meek
+# for 5 seats, beside the python3 reference (bench/README.md, "Ranked ballots")
+.PHONY: bench-rcv
+bench-rcv: build/libtally.a
+	$(CC) $(REL_CFLAGS) -o build/bench_rcv bench/bench_rcv.c build/libtally.a $(PKG_LIBS) -lm
+	./build/bench_rcv $(RCV_ARGS)
 
 # the transparency log: 1,000,000 appends, proofs, root verification (bench/README.md)
 .PHONY: bench-ledger

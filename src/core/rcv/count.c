@@ -57,7 +57,9 @@ static int clean_build(const tally_rcv_ballots *b, const tally_rcv_rules *r, cle
 	}
 	uint64_t n = 0;
 	for (uint32_t p = 0; p < b->n_pat; p++) {
-		const uint16_t *m = b->marks + b->off[p], *mend = b->marks + b->off[p + 1];
+		/* no marks at all (only blank ballots): no arena either */
+		const uint16_t *start = b->marks ? b->marks + b->off[p] : NULL;
+		const uint16_t *m = start, *mend = b->marks ? b->marks + b->off[p + 1] : NULL;
 		uint8_t why = TALLY_RCV_EX_CHOICES;
 		uint32_t skipped = 0;
 		c->off[p] = n;
@@ -107,7 +109,7 @@ static int clean_build(const tally_rcv_ballots *b, const tally_rcv_rules *r, cle
 		}
 		c->end[p] = why;
 		/* clear what this pattern marked */
-		for (const uint16_t *q = b->marks + b->off[p]; q < mend; q++) {
+		for (const uint16_t *q = start; q < mend; q++) {
 			if (*q == RCV_SKIP)
 				continue;
 			if (!(*q & RCV_GROUP)) {

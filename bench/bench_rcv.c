@@ -38,6 +38,13 @@ static double now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+static double cpu(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 static double unit(void)
 {
@@ -98,7 +105,7 @@ static int run_one(const char *path, tally_rcv_method m, uint32_t seats)
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
-		double t0 = now();
+		double t0 = now(), c0 = cpu();
 		FILE *f = fopen(path, "rb");
 		if (!f)
 			_exit(2);
@@ -117,7 +124,7 @@ static int run_one(const char *path, tally_rcv_method m, uint32_t seats)
 			_exit(1);
 		}
 		free(buf);
-		double t1 = now();
+		double t1 = now(), c1 = cpu();
 		tally_rcv_rules r;
 		tally_rcv_rules_default(&r, m);
 		r.seats = seats;
@@ -127,12 +134,18 @@ static int run_one(const char *path, tally_rcv_method m, uint32_t seats)
 			fprintf(stderr, "%s [%s]\n", err.msg, err.code);
 			_exit(1);
 		}
-		double t2 = now();
+		double t2 = now(), c2 = cpu();
 		tally_rcv_info info;
 		tally_rcv_ballots_info(b, &info);
-		printf("  %-13s read %6.3f s  count %6.3f s  %3u rounds  %8u distinct  store %5.1f MB  elected",
-		       tally_rcv_method_name(m), t1 - t0, t2 - t1, res->n_rounds, info.n_patterns,
-		       (double)info.bytes / 1e6);
+		uint32_t it = 0;
+		for (uint32_t i = 0; i < res->n_rounds; i++)
+			it += res->rounds[i].iterations;
+		printf("  %-12s read %5.2f s (cpu %5.2f)  count %5.2f s (cpu %5.2f)  %2u rounds", tally_rcv_method_name(m),
+		       t1 - t0, c1 - c0, t2 - t1, c2 - c1, res->n_rounds);
+		if (it)
+			printf(" (%u iterations)", it);
+		printf("  %u distinct, store %.1f MB\n  %-12s elected", info.n_patterns,
+		       (double)info.bytes / 1e6, "");
 		for (uint32_t i = 0; i < res->n_elected; i++)
 			printf(" %s", tally_rcv_candidate_id(b, res->elected[i]));
 		fflush(stdout);
@@ -144,7 +157,7 @@ static int run_one(const char *path, tally_rcv_method m, uint32_t seats)
 	struct rusage ru;
 	if (pid < 0 || wait4(pid, &st, 0, &ru) < 0)
 		return 1;
-	printf("  peak %5.1f MB\n", (double)ru.ru_maxrss / 1024.0);
+	printf(";  peak memory %.1f MB\n", (double)ru.ru_maxrss / 1024.0);
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
 }
 
@@ -177,7 +190,8 @@ int main(int argc, char **argv)
 		return 1;
 	printf("ranked ballots: %ld ballots, %d candidates, written to %s in %.2f s\n", n, k, path,
 	       now() - t0);
-	printf("tally (one process each, read + count):\n");
+	printf("tally (one process each: read the file, count; wall time, and CPU time as the\n"
+	       "machine may be shared):\n");
 	int rc = run_one(path, TALLY_RCV_IRV, 1);
 	rc |= run_one(path, TALLY_RCV_SCOTTISH, 5);
 	rc |= run_one(path, TALLY_RCV_MEEK, 5);

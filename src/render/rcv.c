@@ -57,7 +57,7 @@ static void tie_text(FILE *f, const tally_rcv_ballots *b, const tally_rcv_tie_re
 		        tally_rcv_candidate_id(b, t->chosen));
 }
 
-static void rules_text(FILE *f, const tally_rcv_result *r)
+static void rules_text(FILE *f, const tally_rcv_ballots *b, const tally_rcv_result *r)
 {
 	const tally_rcv_rules *u = &r->rules;
 	fprintf(f, "Rules: overvote %s; skipped rankings ", tally_rcv_overvote_name(u->overvote));
@@ -69,6 +69,9 @@ static void rules_text(FILE *f, const tally_rcv_result *r)
 	if (r->method == TALLY_RCV_IRV)
 		fprintf(f, "; batch elimination %s%s", u->batch ? "yes" : "no",
 		        u->until_two ? "; until two remain" : "");
+	if (u->write_in != TALLY_RCV_NO_CANDIDATE)
+		fprintf(f, "; undeclared write-ins: %s, eliminated first",
+		        tally_rcv_candidate_id(b, u->write_in));
 	fprintf(f, "\nTies: ");
 	if (u->n_tie == 0)
 		fprintf(f, "no policy (a tie requires a drawing of lots)");
@@ -100,7 +103,7 @@ static void text(FILE *f, const tally_rcv_ballots *b, const tally_rcv_result *r)
 	fprintf(f, "Ballots: %s (%s distinct rankings), %s with a first preference that counts\n",
 	        tally_thousands(r->ballots, c1), tally_thousands(info.n_patterns, c2),
 	        tally_thousands(r->valid, c3));
-	rules_text(f, r);
+	rules_text(f, b, r);
 	if (r->method == TALLY_RCV_SCOTTISH)
 		fprintf(f, "Quota: %s (floor(%s / %u) + 1; rule 46)\n",
 		        tally_rcv_value_fmt(r->quota, r->scale, v1), tally_thousands(r->valid, c1),
@@ -275,9 +278,14 @@ static void json(FILE *f, const tally_rcv_ballots *b, const tally_rcv_result *r)
 		fprintf(f, "null");
 	else
 		fprintf(f, "%u", u->max_skipped);
-	fprintf(f, ",\"duplicate\":\"%s\",\"batch\":%s,\"until_two\":%s,\"tie\":[",
+	fprintf(f, ",\"duplicate\":\"%s\",\"batch\":%s,\"until_two\":%s,\"write_in\":",
 	        u->duplicate_exhausts ? "exhaust" : "skip", u->batch ? "true" : "false",
 	        u->until_two ? "true" : "false");
+	if (u->write_in == TALLY_RCV_NO_CANDIDATE)
+		fprintf(f, "null");
+	else
+		render_json_str(f, tally_rcv_candidate_id(b, u->write_in));
+	fprintf(f, ",\"tie\":[");
 	for (uint32_t i = 0; i < u->n_tie; i++)
 		fprintf(f, "%s\"%s\"", i ? "," : "", tally_rcv_tie_name(u->tie[i]));
 	fprintf(f, "],\"seed\":%llu},", (unsigned long long)u->seed);

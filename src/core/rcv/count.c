@@ -744,7 +744,8 @@ static void meek_distribute(ctx *x, const uint64_t *kf)
 			uint32_t at = 0, c = next_pref(x, p, pos, &at, &why);
 			if (c == TALLY_NONE)
 				break;
-			uint64_t keep = ceil_div((rcv_u128)w * kf[c], MK_UNIT);
+			/* w and kf are at most 10^9: the product fits in 64 bits */
+			uint64_t keep = kf[c] == MK_UNIT ? w : (w * kf[c] + MK_UNIT - 1) / MK_UNIT;
 			x->votes[c] += keep * n;
 			w -= keep;
 			pos = past(x, p, at);

@@ -192,9 +192,12 @@ int tally_rcv_parse_csv(const char *buf, size_t len, const char *file,
 		                     "the header has no rank columns 'rank1', 'rank2', ...");
 		goto out;
 	}
+	/* "where" is written only when it is needed: formatting it for every
+	 * row would cost more than reading the row */
+#define ROW_WHERE() snprintf(where, sizeof where, "%s: line %llu", fn, (unsigned long long)c.line)
 	while ((rc = tally_csv_next(&c, err)) == 1) {
-		snprintf(where, sizeof where, "%s: line %llu", fn, (unsigned long long)c.line);
 		if (c.n_fields != nf) {
+			ROW_WHERE();
 			rc = tally_error_set(err, TALLY_EINVAL, "C002", where,
 			                     "%zu fields where the header has %zu", c.n_fields, nf);
 			goto out;
@@ -203,6 +206,7 @@ int tally_rcv_parse_csv(const char *buf, size_t len, const char *file,
 		if (count_col != SIZE_MAX &&
 		    (tally_csv_u64(&c.fields[count_col], TALLY_RCV_MAX_BALLOTS, &count) || count == 0)) {
 			const tally_csv_field *f = &c.fields[count_col];
+			ROW_WHERE();
 			rc = tally_error_set(err, TALLY_EINVAL, "R002", where,
 			                     "count '%.*s' is not a number of ballots from 1 to %llu",
 			                     (int)(f->len > 40 ? 40 : f->len), f->s,
@@ -225,16 +229,19 @@ int tally_rcv_parse_csv(const char *buf, size_t len, const char *file,
 				}
 				continue;
 			}
-			snprintf(where, sizeof where, "%s: line %llu, column %zu", fn,
-			         (unsigned long long)c.line, rank_col[r] + 1);
 			while (s <= e) {
 				const char *eq = memchr(s, '=', (size_t)(e - s));
 				const char *stop = eq ? eq : e;
-				uint16_t cand;
-				rc = cell_candidate(b, s, (size_t)(stop - s), declared != NULL, where, &cand,
-				                    err);
-				if (rc)
-					goto out;
+				uint32_t known = tally_rcv_find_candidate(b, s, (size_t)(stop - s));
+				uint16_t cand = (uint16_t)known;
+				if (known == TALLY_NONE) {
+					snprintf(where, sizeof where, "%s: line %llu, column %zu", fn,
+					         (unsigned long long)c.line, rank_col[r] + 1);
+					rc = cell_candidate(b, s, (size_t)(stop - s), declared != NULL, where,
+					                    &cand, err);
+					if (rc)
+						goto out;
+				}
 				if (marks_add(&m, r + 1, cand)) {
 					rc = tally_error_set(err, TALLY_ENOMEM, "", NULL, "out of memory");
 					goto out;
@@ -243,11 +250,13 @@ int tally_rcv_parse_csv(const char *buf, size_t len, const char *file,
 			}
 		}
 		if ((rc = marks_flush(&m, b, count, err)) != TALLY_OK) {
+			ROW_WHERE();
 			if (!err->where[0])
 				snprintf(err->where, sizeof err->where, "%s", where);
 			goto out;
 		}
 	}
+#undef ROW_WHERE
 	if (rc < 0)
 		goto out;
 	if (b->n_ballots == 0) {

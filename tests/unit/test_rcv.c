@@ -139,6 +139,33 @@ static void test_irv_batch_until_two(void **state)
 	tally_rcv_ballots_free(b);
 }
 
+/* Undeclared write-ins go first and alone, even when another candidate has
+ * fewer votes (RCTab's rule, as Minneapolis counts). */
+static void test_irv_write_in(void **state)
+{
+	(void)state;
+	tally_rcv_ballots *b = csv("count,rank1,rank2\n10,A,\n6,B,\n2,C,B\n3,UWI,C\n");
+	tally_rcv_rules r;
+	tally_rcv_rules_default(&r, TALLY_RCV_IRV);
+	tally_rcv_result *res = count(b, &r);
+	assert_int_equal(res->rounds[0].excluded[0], cand(b, "C"));
+	tally_rcv_result_free(res);
+	r.write_in = cand(b, "UWI");
+	r.batch = true; /* C + UWI = 5 < B: a batch, but the write-ins go alone */
+	res = count(b, &r);
+	assert_int_equal(res->rounds[0].n_excluded, 1);
+	assert_int_equal(res->rounds[0].excluded[0], cand(b, "UWI"));
+	assert_int_equal(votes(b, res, 2, "C"), 5);
+	assert_conserved(res);
+	tally_rcv_result_free(res);
+	tally_rcv_result *none = NULL;
+	tally_error err = TALLY_ERROR_INIT;
+	r.method = TALLY_RCV_MEEK;
+	assert_int_equal(tally_rcv_count(b, &r, &none, &err), TALLY_EINVAL);
+	assert_string_equal(err.code, "R011");
+	tally_rcv_ballots_free(b);
+}
+
 /* The ballot rules on one ballot each, as certified tabulators offer them. */
 static void test_ballot_rules(void **state)
 {
@@ -855,7 +882,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_irv_tennessee),   cmocka_unit_test(test_irv_batch_until_two),
-	    cmocka_unit_test(test_ballot_rules),    cmocka_unit_test(test_ties),
+	    cmocka_unit_test(test_irv_write_in),    cmocka_unit_test(test_ballot_rules),
+	    cmocka_unit_test(test_ties),
 	    cmocka_unit_test(test_scottish_hand),   cmocka_unit_test(test_meek_hand),
 	    cmocka_unit_test(test_properties),      cmocka_unit_test(test_csv_reader),
 	    cmocka_unit_test(test_cdf_reader),      cmocka_unit_test(test_nist_gen01),

@@ -108,12 +108,6 @@ def scottish(groups, seats):
             return elected, stages
         if len(cont) <= seats - len(elected):
             return elected + sorted(cont, key=lambda c: -votes[c]), stages
-        if seats - len(elected) == 1:
-            lead = max(cont, key=lambda c: votes[c])
-            rest = sum(votes[c] for c in cont if c != lead)
-            rest += sum(votes[c] - quota for c in pending)
-            if votes[lead] > rest:
-                return elected + [lead], stages
         stages += 1
         if pending:
             best = max(votes[c] for c in pending)

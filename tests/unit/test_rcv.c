@@ -336,8 +336,10 @@ static void test_ties(void **state)
  *   stage 3: B's surplus 0.21426 of 9.21426: its 6 papers of value 1 at
  *            0.02325 (non-transferable, 0.13950), the 9 from A of value
  *            0.35714 at 0.00830 (to C, 0.07470), 0.00006 lost: C 6.14612;
- *   stage 4: E (3) excluded, to D: D 7;
- *   D more than C with one vacancy (rule 52(2)): elected A, B, D. */
+ *   stage 4: E (3) excluded, to D: D 7 (C 6.14612);
+ *   stage 5: C excluded (no rule elects D before: the order goes on): its
+ *            5 papers of value 1 to D (12), the papers from A and B end
+ *            there (1.14612 more non-transferable): elected A, B, D. */
 static void test_scottish_hand(void **state)
 {
 	(void)state;
@@ -349,7 +351,7 @@ static void test_scottish_hand(void **state)
 	tally_rcv_result *res = count(b, &r);
 	assert_int_equal(res->state, TALLY_RCV_DONE);
 	assert_int_equal(res->quota, 9 * SC);
-	assert_int_equal(res->n_rounds, 4);
+	assert_int_equal(res->n_rounds, 5);
 	assert_int_equal(res->rounds[1].kind, TALLY_RCV_ROUND_SURPLUS);
 	assert_int_equal(res->rounds[1].transfer_value, 35714);
 	assert_int_equal(votes(b, res, 2, "B"), 921426);
@@ -365,6 +367,9 @@ static void test_scottish_hand(void **state)
 	assert_int_equal(res->rounds[3].kind, TALLY_RCV_ROUND_EXCLUSION);
 	assert_int_equal(res->rounds[3].from[0], cand(b, "E"));
 	assert_int_equal(votes(b, res, 4, "D"), 7 * SC);
+	assert_int_equal(res->rounds[4].from[0], cand(b, "C"));
+	assert_int_equal(votes(b, res, 5, "D"), 12 * SC);
+	assert_int_equal(exhausted(&res->rounds[4]), 199990);
 	assert_int_equal(res->n_elected, 3);
 	assert_int_equal(res->elected[0], cand(b, "A"));
 	assert_int_equal(res->elected[1], cand(b, "B"));

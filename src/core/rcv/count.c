@@ -633,7 +633,10 @@ static int count_scottish(ctx *x)
 		uint32_t n_cont = 0;
 		for (uint32_t c = 0; c < x->nc; c++)
 			n_cont += x->cont[c];
-		/* rule 52(1): as many continuing candidates as vacancies left */
+		/* rule 52(1): as many continuing candidates as vacancies left are
+		 * elected; rule 52(2): no further transfer is made. (The order has
+		 * no rule electing a candidate ahead of all the others together
+		 * before that: the count goes on with the surplus or an exclusion.) */
 		if (n_cont <= seats - res->n_elected) {
 			for (;;) {
 				uint32_t best = TALLY_NONE;
@@ -646,27 +649,6 @@ static int count_scottish(ctx *x)
 					goto out;
 			}
 			break;
-		}
-		/* rule 52(2): one vacancy left, and one continuing candidate has
-		 * more votes than the other continuing candidates together with
-		 * every surplus not yet transferred */
-		if (seats - res->n_elected == 1) {
-			uint32_t lead = TALLY_NONE;
-			uint64_t rest = 0;
-			for (uint32_t c = 0; c < x->nc; c++)
-				if (x->cont[c] && (lead == TALLY_NONE || x->votes[c] > x->votes[lead]))
-					lead = c;
-			for (uint32_t c = 0; c < x->nc; c++) {
-				if (pending[c])
-					rest += x->votes[c] - quota;
-				if (x->cont[c] && c != lead)
-					rest += x->votes[c];
-			}
-			if (lead != TALLY_NONE && x->votes[lead] > rest) {
-				if (elect(x, rd, lead))
-					goto out;
-				break;
-			}
 		}
 		uint32_t who;
 		bool surplus = false;

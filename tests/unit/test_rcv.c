@@ -414,6 +414,30 @@ static void test_meek_hand(void **state)
 	assert_conserved(res);
 	tally_rcv_result_free(res);
 	tally_rcv_ballots_free(b);
+
+	/* B.3: candidates within the total surplus of the lowest are tied with
+	 * it. 4 A B, 2 B, 3 C, 1 A C: after A's keep factor falls to
+	 * 0.666666667, B has 3.333333332 and C 3.333333333 with a surplus of
+	 * 0.000000002 left: a tie, settled by the earlier round (B 2, C 3) */
+	b = csv("count,rank1,rank2\n4,A,B\n2,B,\n3,C,\n1,A,C\n");
+	res = count(b, &r);
+	r2 = &res->rounds[1];
+	assert_int_equal(r2->votes[cand(b, "B")], 3333333332ULL);
+	assert_int_equal(r2->votes[cand(b, "C")], 3333333333ULL);
+	assert_int_equal(r2->n_ties, 1);
+	assert_int_equal(r2->ties[0].n_tied, 2);
+	assert_int_equal(r2->ties[0].settled_by, TALLY_RCV_TIE_PREVIOUS);
+	assert_int_equal(r2->excluded[0], cand(b, "B"));
+	tally_rcv_result_free(res);
+	/* "first" finds them apart in round 1 as well */
+	r.tie[0] = TALLY_RCV_TIE_FIRST;
+	r.n_tie = 1;
+	tally_rcv_ballots_free(b);
+	b = csv("count,rank1,rank2\n4,A,B\n2,B,\n3,C,\n1,A,C\n");
+	res = count(b, &r);
+	assert_int_equal(res->rounds[1].ties[0].settled_by, TALLY_RCV_TIE_FIRST);
+	tally_rcv_result_free(res);
+	tally_rcv_ballots_free(b);
 }
 
 /* ==== Properties on random elections ==== */

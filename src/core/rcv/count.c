@@ -782,7 +782,7 @@ static int count_meek(ctx *x)
 		if (!rd->keep)
 			goto out;
 		/* B.2: iterate */
-		uint64_t prev_s = 0, q = 0;
+		uint64_t prev_s = 0, q = 0, last_s = 0;
 		bool elected_any = false;
 		for (uint32_t it = 1;; it++) {
 			meek_distribute(x, kf);
@@ -814,6 +814,7 @@ static int count_meek(ctx *x)
 			for (uint32_t c = 0; c < x->nc; c++)
 				if (res->status[c] == TALLY_RCV_ELECTED && x->votes[c] > q)
 					s += x->votes[c] - q;
+			last_s = s;
 			/* B.2.e */
 			if (elected_any || s < MK_OMEGA || (it > 1 && s >= prev_s))
 				break;
@@ -839,10 +840,30 @@ static int count_meek(ctx *x)
 			from = TALLY_NONE;
 			continue;
 		}
-		/* B.3: defeat the hopeful candidate with the fewest votes */
-		uint32_t low;
-		if (pick(x, rd, true, hopeful, &low))
-			goto out;
+		/* B.3: defeat the hopeful candidate with the fewest votes; every
+		 * hopeful candidate within the total surplus of the lowest is tied
+		 * with it (the surplus not yet distributed could reorder them) */
+		uint32_t low = TALLY_NONE;
+		{
+			uint64_t vmin = UINT64_MAX;
+			uint32_t *tied = tally_malloc((size_t)x->nc * sizeof *tied), k = 0;
+			if (!tied)
+				goto out;
+			for (uint32_t c = 0; c < x->nc; c++)
+				if (hopeful[c] && x->votes[c] < vmin)
+					vmin = x->votes[c];
+			for (uint32_t c = 0; c < x->nc; c++)
+				if (hopeful[c] && x->votes[c] <= vmin + last_s)
+					tied[k++] = c;
+			int rc2 = TALLY_OK;
+			if (k == 1)
+				low = tied[0];
+			else if (k > 1)
+				rc2 = settle(x, rd, tied, k, true, &low);
+			tally_free(tied);
+			if (rc2)
+				goto out;
+		}
 		if (low == TALLY_NONE)
 			break;
 		hopeful[low] = 0;

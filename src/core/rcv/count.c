@@ -486,36 +486,47 @@ static int first_round(ctx *x, uint64_t unit)
 
 /* ==== Instant-runoff ==== */
 
-/* Batch elimination: the largest set of lowest candidates whose votes
- * together are fewer than the next candidate's (none of them can win). */
-static uint32_t batch_set(ctx *x, uint32_t *out)
+typedef struct vc {
+	uint64_t votes;
+	uint32_t c;
+} vc;
+
+static int vc_cmp(const void *a, const void *b)
 {
-	uint32_t n = 0;
+	const vc *x = a, *y = b;
+	/* by votes only: equal votes are never split by the batch (see
+	 * batch_set), so their order does not matter */
+	return x->votes < y->votes ? -1 : x->votes > y->votes;
+}
+
+/* Batch elimination: the largest set of lowest candidates whose votes
+ * together are fewer than the next candidate's (none of them can win).
+ * Writes them to "out" and returns how many (0 or 1: no batch). */
+static int batch_set(ctx *x, uint32_t *out, uint32_t *k)
+{
+	vc *v = tally_malloc((size_t)(x->nc ? x->nc : 1) * sizeof *v);
+	uint32_t n = 0, best = 0;
+	uint64_t sum = 0;
+	if (!v)
+		return TALLY_ENOMEM;
 	for (uint32_t c = 0; c < x->nc; c++)
 		if (x->cont[c])
-			out[n++] = c;
-	/* ascending by votes (insertion sort: few candidates); equal votes are
-	 * never split by the batch, see below, so their order is immaterial */
-	for (uint32_t i = 1; i < n; i++) {
-		uint32_t v = out[i], j = i;
-		while (j > 0 && x->votes[out[j - 1]] > x->votes[v]) {
-			out[j] = out[j - 1];
-			j--;
-		}
-		out[j] = v;
-	}
-	uint32_t best = 0;
-	uint64_t sum = 0;
+			v[n++] = (vc){x->votes[c], c};
+	qsort(v, n, sizeof *v, vc_cmp);
 	/* at least two stay: with one left over it would have a majority
-	 * already, unless the count goes on until two remain */
-	for (uint32_t k = 1; k + 1 < n; k++) {
-		sum += x->votes[out[k - 1]];
-		/* sum of the k lowest < the (k+1)-th: strict, so a tie at the
-		 * boundary never satisfies it */
-		if (sum < x->votes[out[k]])
-			best = k;
+	 * already, unless the count goes on until two remain. The sum of the
+	 * k lowest must be below the (k+1)-th: strict, so a tie at the
+	 * boundary never satisfies it. */
+	for (uint32_t i = 1; i + 1 < n; i++) {
+		sum += v[i - 1].votes;
+		if (sum < v[i].votes)
+			best = i;
 	}
-	return best;
+	for (uint32_t i = 0; i < best; i++)
+		out[i] = v[i].c;
+	tally_free(v);
+	*k = best;
+	return TALLY_OK;
 }
 
 static int count_irv(ctx *x)
@@ -548,7 +559,9 @@ static int count_irv(ctx *x)
 			break;
 		}
 		uint32_t wi = x->r->write_in;
-		uint32_t k = x->r->batch ? batch_set(x, set) : 0;
+		uint32_t k = 0;
+		if (x->r->batch && batch_set(x, set, &k))
+			goto out;
 		if (wi < x->nc && x->cont[wi]) {
 			/* undeclared write-ins go first, alone */
 			if (exclude(x, rd, wi))

@@ -789,6 +789,34 @@ static void test_cdf_reader(void **state)
 	t = replace(cdf_small, "{\"@id\":\"cs-c\"}", "{\"@id\":\"cs c\"}");
 	expect_cdf_error(t, NULL, "R003");
 	free(t);
+	/* the CVR array is read one record at a time: what lies between
+	 * records, and each record, are checked as strictly as a whole parse */
+	t = replace(cdf_small, "]}]}]}]},{\"CurrentSnapshotId\":\"s\"", "]}]}]}]} {\"CurrentSnapshotId\":\"s\"");
+	expect_cdf_error(t, NULL, "R006");
+	free(t);
+	t = replace(cdf_small, "]}]}]}]}]}", "]}]}]}]},]}");
+	expect_cdf_error(t, NULL, "R006");
+	free(t);
+	t = replace(cdf_small, "{\"CurrentSnapshotId\":\"s1\",", "{\"CurrentSnapshotId\":\"s1\",\"CurrentSnapshotId\":\"s1\",");
+	expect_cdf_error(t, NULL, "R006");
+	free(t);
+	t = replace(cdf_small, "{\"CurrentSnapshotId\":\"s1\",", "{\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]],\"CurrentSnapshotId\":\"s1\",");
+	expect_cdf_error(t, NULL, "R006");
+	free(t);
+	t = replace(cdf_small, "\"CVR\":[", "\"CVR\":[], \"CVR\":[");
+	expect_cdf_error(t, NULL, "R006");
+	free(t);
+	/* the same report with its key escaped ("\u0043VR") is read whole, the
+	 * ordinary way: the same ballots */
+	t = replace(cdf_small, "\"CVR\":[", "\"\\u0043VR\":[");
+	assert_int_equal(cdf(t, NULL, &b, &err), TALLY_OK);
+	tally_rcv_info info2;
+	tally_rcv_ballots_info(b, &info2);
+	assert_int_equal(info2.n_ballots, 3);
+	assert_int_equal(info2.n_patterns, 3);
+	tally_rcv_ballots_free(b);
+	b = NULL;
+	free(t);
 	/* deeper than the limit */
 	char deep[200] = "{\"Election\":";
 	for (int i = 0; i < 40; i++)

@@ -481,6 +481,128 @@ static int cdf_ballot(json_t *cvr, const char *path, const char *contest_id,
 	return TALLY_OK;
 }
 
+/* ---- The CVR array, one record at a time ----
+ * jansson builds a whole document in memory (about ten times its size), and
+ * a report of a million CVRs is most of a gigabyte of JSON. So the reader
+ * finds the top-level "CVR" array with a small scanner, parses the rest of
+ * the document (with "CVR" emptied) as before, and then each CVR on its own.
+ * The scanner only finds boundaries: every byte is still parsed by jansson,
+ * and what lies between records is checked here (',' and ']'). Anything the
+ * scanner does not expect makes the reader parse the whole document the
+ * ordinary way, which reports the error. */
+
+typedef struct scan {
+	const char *p, *end;
+	int depth, max_depth;
+} scan;
+
+static void sc_ws(scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+/* skips one JSON value; false if the input ends or is not JSON enough to
+ * find its end */
+static bool sc_value(scan *s)
+{
+	int depth = 0;
+	sc_ws(s);
+	if (s->p >= s->end)
+		return false;
+	do {
+		if (s->p >= s->end)
+			return false;
+		char c = *s->p;
+		if (c == '"') {
+			for (s->p++; s->p < s->end && *s->p != '"'; s->p++)
+				if (*s->p == '\\' && s->p + 1 < s->end)
+					s->p++;
+			if (s->p >= s->end)
+				return false;
+			s->p++;
+		} else if (c == '{' || c == '[') {
+			if (++depth > 2 * TALLY_MAX_JSON_DEPTH)
+				return false;
+			if (depth > s->max_depth)
+				s->max_depth = depth;
+			s->p++;
+		} else if (c == '}' || c == ']') {
+			if (depth == 0)
+				return false;
+			depth--;
+			s->p++;
+		} else if (depth > 0) {
+			s->p++;
+		} else {
+			/* a number, true, false or null at the top */
+			while (s->p < s->end && !strchr(",]} \t\r\n", *s->p))
+				s->p++;
+		}
+	} while (depth > 0);
+	return true;
+}
+
+/* finds the top-level "CVR" member: the span of its value [*a, *z) */
+static bool sc_find_cvr(const char *buf, size_t len, const char **a, const char **z)
+{
+	scan s = {buf, buf + len, 0, 0};
+	bool found = false;
+	if (len >= 3 && (unsigned char)buf[0] == 0xef && (unsigned char)buf[1] == 0xbb &&
+	    (unsigned char)buf[2] == 0xbf)
+		s.p += 3;
+	sc_ws(&s);
+	if (s.p >= s.end || *s.p != '{')
+		return false;
+	s.p++;
+	for (;;) {
+		sc_ws(&s);
+		if (s.p < s.end && *s.p == '}')
+			return found;
+		const char *k = s.p;
+		if (k >= s.end || *k != '"' || !sc_value(&s))
+			return false;
+		bool is_cvr = s.p - k == 5 && memcmp(k, "\"CVR\"", 5) == 0;
+		sc_ws(&s);
+		if (s.p >= s.end || *s.p != ':')
+			return false;
+		s.p++;
+		sc_ws(&s);
+		const char *v = s.p;
+		if (!sc_value(&s))
+			return false;
+		if (is_cvr) {
+			if (found || *v != '[')
+				return false; /* a repeated key or not an array: the full parse says so */
+			*a = v;
+			*z = s.p;
+			found = true;
+		}
+		sc_ws(&s);
+		if (s.p < s.end && *s.p == ',') {
+			s.p++;
+			continue;
+		}
+		if (s.p < s.end && *s.p == '}')
+			return found;
+		return false;
+	}
+}
+
+static void sc_where(const char *buf, const char *at, const char *file, char *where, size_t n)
+{
+	unsigned long line = 1, col = 0;
+	for (const char *q = buf; q < at; q++) {
+		if (*q == '\n') {
+			line++;
+			col = 0;
+		} else {
+			col++;
+		}
+	}
+	snprintf(where, n, "%s: line %lu, column %lu", file ? file : "input", line, col);
+}
+
 int tally_rcv_parse_cdf(const char *buf, size_t len, const char *file, const char *contest,
                         tally_rcv_ballots **out, tally_error *err)
 {
@@ -496,7 +618,23 @@ int tally_rcv_parse_cdf(const char *buf, size_t len, const char *file, const cha
 	if (len > TALLY_MAX_INPUT_BYTES)
 		return tally_error_set(err, TALLY_ELIMIT, "R004", file, "input larger than %u bytes",
 		                       TALLY_MAX_INPUT_BYTES);
-	if ((rc = tj_load(buf, len, file, C, &root, err)))
+	/* the document without its CVRs, which are read one by one below */
+	const char *ca = NULL, *cz = NULL;
+	if (sc_find_cvr(buf, len, &ca, &cz)) {
+		size_t head = (size_t)(ca - buf), tail = len - (size_t)(cz - buf);
+		char *copy = tally_malloc(head + 2 + tail);
+		if (!copy)
+			return tally_error_set(err, TALLY_ENOMEM, "", NULL, "out of memory");
+		memcpy(copy, buf, head);
+		memcpy(copy + head, "[]", 2);
+		memcpy(copy + head + 2, cz, tail);
+		rc = tj_load(copy, head + 2 + tail, file, C, &root, err);
+		tally_free(copy);
+	} else {
+		ca = NULL;
+		rc = tj_load(buf, len, file, C, &root, err);
+	}
+	if (rc)
 		return rc;
 	if (!json_is_object(root)) {
 		rc = tally_error_set(err, TALLY_EINVAL, "R007", "$",
@@ -519,10 +657,71 @@ int tally_rcv_parse_cdf(const char *buf, size_t len, const char *file, const cha
 	}
 	if ((rc = cdf_candidates(root, ct, cpath_copy, b, err)))
 		goto out;
-	for (size_t i = 0; i < json_array_size(cvrs); i++) {
+	scan sc = {ca ? ca + 1 : NULL, cz ? cz - 1 : NULL, 0, 0};
+	for (size_t i = 0;; i++) {
+		json_t *one = NULL, *cvr;
 		bool has = false;
 		tj_path_idx(p, sizeof p, "$.CVR", i);
-		if ((rc = cdf_ballot(json_array_get(cvrs, i), p, cid, b, &m, &has, err))) {
+		if (!ca) {
+			if (i == json_array_size(cvrs))
+				break;
+			cvr = json_array_get(cvrs, i);
+		} else {
+			/* the next record: a value, then ',' or the end of the array */
+			char where[300];
+			sc_ws(&sc);
+			if (i == 0 && sc.p >= sc.end)
+				break;
+			const char *va = sc.p;
+			sc.max_depth = 0;
+			json_error_t je;
+			if (!sc_value(&sc)) {
+				sc_where(buf, va, file, where, sizeof where);
+				rc = tally_error_set(err, TALLY_EINVAL, "R006", where,
+				                     "malformed JSON in the CVR array");
+				goto out;
+			}
+			if (sc.max_depth + 2 > TALLY_MAX_JSON_DEPTH) {
+				sc_where(buf, va, file, where, sizeof where);
+				rc = tally_error_set(err, TALLY_ELIMIT, "R006", where,
+				                     "JSON nested deeper than %d levels", TALLY_MAX_JSON_DEPTH);
+				goto out;
+			}
+			one = json_loadb(va, (size_t)(sc.p - va), JSON_REJECT_DUPLICATES, &je);
+			if (!one) {
+				sc_where(buf, va + (je.position > 0 ? je.position - 1 : 0), file, where,
+				         sizeof where);
+				rc = tally_error_set(err, TALLY_EINVAL, "R006", where, "%s in %s: %s",
+				                     json_error_code(&je) == json_error_duplicate_key
+				                         ? "a duplicate key"
+				                         : "malformed JSON",
+				                     p, je.text);
+				goto out;
+			}
+			cvr = one;
+			sc_ws(&sc);
+			if (sc.p < sc.end) {
+				if (*sc.p != ',') {
+					json_decref(one);
+					sc_where(buf, sc.p, file, where, sizeof where);
+					rc = tally_error_set(err, TALLY_EINVAL, "R006", where,
+					                     "malformed JSON: ',' or ']' expected after %s", p);
+					goto out;
+				}
+				sc.p++;
+				sc_ws(&sc);
+				if (sc.p >= sc.end) {
+					json_decref(one);
+					sc_where(buf, sc.p, file, where, sizeof where);
+					rc = tally_error_set(err, TALLY_EINVAL, "R006", where,
+					                     "malformed JSON: a value expected after ','");
+					goto out;
+				}
+			}
+		}
+		rc = cdf_ballot(cvr, p, cid, b, &m, &has, err);
+		json_decref(one);
+		if (rc) {
 			m.n = 0;
 			goto out;
 		}
@@ -534,6 +733,8 @@ int tally_rcv_parse_cdf(const char *buf, size_t len, const char *file, const cha
 			goto out;
 		}
 		m.n = 0;
+		if (ca && sc.p >= sc.end)
+			break;
 	}
 	if (b->n_ballots == 0) {
 		rc = tally_error_set(err, TALLY_EINVAL, "R005", file ? file : "input",

@@ -10,8 +10,10 @@
 set -eu
 
 # clang and its libFuzzer runtime (only recommended by clang-14, so named here): the
-# fuzzing harnesses that make check runs
-BUILD="build-essential pkg-config libsqlite3-dev libjansson-dev libsodium-dev libcmocka-dev libmicrohttpd-dev curl unzip clang libclang-rt-14-dev"
+# fuzzing harnesses that make check runs. libxml2-utils (xmllint) and
+# python3-jsonschema validate the standard exports against the official schemas
+# (tests/standards/check.sh).
+BUILD="build-essential pkg-config libsqlite3-dev libjansson-dev libsodium-dev libcmocka-dev libmicrohttpd-dev curl unzip clang libclang-rt-14-dev libxml2-utils python3-jsonschema"
 BENCH="python3-pandas python3-numpy sqlite3 wrk"
 BROWSER="chromium"
 

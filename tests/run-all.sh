@@ -45,6 +45,8 @@ part replay
 # every libFuzzer harness for 30 s, two at a time (fuzz/run.sh); without
 # clang this fails and says to run scripts/install-deps.sh
 part fuzz/run.sh -j 2 30 $(ls fuzz/fuzz_*.c | sed 's|fuzz/fuzz_\(.*\)\.c|\1|')
+# the standard exports (NIST ERR, OASIS EML) against the official schemas in data/standards
+part env TALLY=build/test/tally tests/standards/check.sh
 part env TALLY=build/test/tally tests/server/api-test.sh
 part env TALLY=build/test/tally tests/server/tiles-test.sh
 # the bad-input catalogue: every hostile input refused with its code, nothing stored

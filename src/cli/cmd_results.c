@@ -6,14 +6,20 @@
  */
 #include "cli/cli.h"
 #include "render/render.h"
+#include "render/standards.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 static const char help[] =
 	"usage: tally results [--db PATH] [--format text|csv|json]\n"
 	"                     [--constituency ID | --station ID]\n"
+	"       tally results [--db PATH] --format nist-err-json|nist-err-xml|eml-510|eml-520\n"
+	"                     [-o FILE] [--issuer NAME] [--issuer-abbrev ABBR] [--language TAG]\n"
 	"\n"
 	"Count every accepted protocol and print the results: reporting progress,\n"
 	"turnout, seats and votes by party and bloc (independents apart), every\n"
@@ -22,7 +28,21 @@ static const char help[] =
 	"\n"
 	"  --constituency ID  one constituency: candidates and every station\n"
 	"  --station ID       one station: its protocol, checks and history\n"
-	"  --format F         text (default), csv or json\n";
+	"  --format F         text (default), csv or json; or a standard interchange\n"
+	"                     format of the whole election (docs/formats.md section 10):\n"
+	"                       nist-err-json  NIST SP 1500-100 v2 Election Results\n"
+	"                       nist-err-xml   Reporting, JSON or XML\n"
+	"                       eml-510        OASIS EML 5.0 count: every station\n"
+	"                       eml-520        OASIS EML 5.0 result: ranking, elected\n"
+	"  -o, --output FILE  write to FILE (atomically) instead of standard output\n"
+	"  --issuer NAME      the issuing body in a standard format (default 'Central\n"
+	"                     Election Commission'); --issuer-abbrev its abbreviation\n"
+	"                     (default CEC)\n"
+	"  --language TAG     the language of the names, a BCP 47 tag (default und:\n"
+	"                     not stated)\n"
+	"\n"
+	"A standard export is the same bytes for the same database: it is dated\n"
+	"with the time of the last entry of the transparency log.\n";
 
 static void station_text(FILE *f, const tally_results *r, tally_store *s, uint32_t st,
                          render_format fmt)
@@ -153,38 +173,157 @@ static void station_text(FILE *f, const tally_results *r, tally_store *s, uint32
 	tally_store_rows_free(rows, n);
 }
 
+/* A BCP 47 tag as xsd:language takes it: 1-8 letters, then "-" and 1-8
+ * letters or digits, repeated (RFC 5646's well-formed subset). */
+static bool language_ok(const char *s)
+{
+	size_t n = 0;
+	bool first = true;
+	for (;; s++) {
+		char ch = *s;
+		bool alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+		if (alpha || (!first && ch >= '0' && ch <= '9')) {
+			if (++n > 8)
+				return false;
+		} else if (ch == '-' || ch == '\0') {
+			if (n == 0)
+				return false;
+			if (ch == '\0')
+				return true;
+			n = 0;
+			first = false;
+		} else {
+			return false;
+		}
+	}
+}
+
+/* The time of the database's last logged change (UTC, ISO 8601), else the
+ * election day's midnight: what a standard export is "as of". */
+static void generated_at(tally_store *s, const tally_election *e, char out[32])
+{
+	const tally_merkle_tree *tree = NULL;
+	tally_error err = TALLY_ERROR_INIT;
+	snprintf(out, 32, "%sT00:00:00Z", e->date);
+	if (tally_store_log_tree(s, &tree, &err) != TALLY_OK || tally_merkle_tree_size(tree) == 0)
+		return;
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	tally_log_entry le;
+	if (tally_store_log_entry(s, tally_merkle_tree_size(tree) - 1, &bytes, &len, NULL, &err) ==
+	            TALLY_OK &&
+	    tally_log_entry_decode(bytes, len, &le, &err) == TALLY_OK) {
+		time_t t = (time_t)le.time;
+		struct tm tm;
+		if (gmtime_r(&t, &tm))
+			strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	tally_free(bytes);
+}
+
+/* Writes the count in a standard format to standard output, or to "outp"
+ * through a temporary file beside it, synced and renamed into place, so
+ * that a reader never sees half an export (the exports of a large election
+ * run to hundreds of megabytes: they are streamed, not held in memory). */
+static int standard(tally_store *s, const tally_results *r, render_std_format fmt,
+                    const render_std_opts *opts_in, const char *outp)
+{
+	char when[32], tmp[4096];
+	render_std_opts o = *opts_in;
+	generated_at(s, r->e, when);
+	o.generated = when;
+	bool to_file = outp && strcmp(outp, "-") != 0;
+	FILE *f = stdout;
+	if (to_file) {
+		snprintf(tmp, sizeof tmp, "%s.tmp.%ld", outp, (long)getpid());
+		if (!(f = fopen(tmp, "wb"))) {
+			cli_errorf("cannot create '%s': %s", tmp, strerror(errno));
+			return EXIT_USER;
+		}
+	}
+	uint64_t replaced = 0;
+	int rc = render_standard(f, r, fmt, &o, &replaced);
+	if (fflush(f) != 0 || rc != 0 || (to_file && fsync(fileno(f)) != 0))
+		rc = -1;
+	if (to_file && fclose(f) != 0)
+		rc = -1;
+	if (rc == 0 && to_file && rename(tmp, outp) != 0) {
+		cli_errorf("cannot rename '%s' to '%s': %s", tmp, outp, strerror(errno));
+		unlink(tmp);
+		return EXIT_USER;
+	}
+	if (rc != 0) {
+		cli_errorf("cannot write %s: %s", to_file ? tmp : "to standard output",
+		           strerror(errno));
+		if (to_file)
+			unlink(tmp);
+		return EXIT_USER;
+	}
+	if (replaced)
+		fprintf(stderr, "warning: %llu character%s of names could not be written as XML "
+		                "and %s replaced by U+FFFD\n",
+		        (unsigned long long)replaced, replaced == 1 ? "" : "s",
+		        replaced == 1 ? "was" : "were");
+	return EXIT_OK;
+}
+
 int cmd_results(int argc, char **argv)
 {
 	static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
 	                                     {"format", required_argument, NULL, 'f'},
 	                                     {"constituency", required_argument, NULL, 'c'},
 	                                     {"station", required_argument, NULL, 's'},
+	                                     {"output", required_argument, NULL, 'o'},
+	                                     {"issuer", required_argument, NULL, 'I'},
+	                                     {"issuer-abbrev", required_argument, NULL, 'A'},
+	                                     {"language", required_argument, NULL, 'L'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	const char *db = cli_default_db(), *format = "text", *cons = NULL, *station = NULL;
+	const char *outp = NULL;
+	render_std_opts sopts = {"Central Election Commission", "CEC", "und", NULL};
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hd:f:c:s:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hd:f:c:s:o:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'f': format = optarg; break;
 		case 'c': cons = optarg; break;
 		case 's': station = optarg; break;
+		case 'o': outp = optarg; break;
+		case 'I': sopts.issuer = optarg; break;
+		case 'A': sopts.issuer_abbrev = optarg; break;
+		case 'L': sopts.language = optarg; break;
 		case 'h': fputs(help, stdout); return EXIT_OK;
 		default: return cli_usage("results", "bad option");
 		}
 	}
 	if (optind != argc)
 		return cli_usage("results", "unexpected argument '%s'", argv[optind]);
-	render_format fmt;
-	if (strcmp(format, "text") == 0)
+	render_format fmt = RENDER_TEXT;
+	render_std_format sfmt;
+	bool std = render_std_format_parse(format, &sfmt);
+	if (std) {
+		if (cons || station)
+			return cli_usage("results", "--format %s exports the whole election: "
+			                            "no --constituency or --station", format);
+		if (!*sopts.issuer || !*sopts.issuer_abbrev)
+			return cli_usage("results", "--issuer and --issuer-abbrev must not be empty");
+		if (!language_ok(sopts.language))
+			return cli_usage("results", "--language '%s' is not a language tag "
+			                            "(letters, digits and '-', such as az, ru, en, "
+			                            "az-Latn)", sopts.language);
+	} else if (outp) {
+		return cli_usage("results", "-o is for the standard formats");
+	} else if (strcmp(format, "text") == 0)
 		fmt = RENDER_TEXT;
 	else if (strcmp(format, "csv") == 0)
 		fmt = RENDER_CSV;
 	else if (strcmp(format, "json") == 0)
 		fmt = RENDER_JSON;
 	else
-		return cli_usage("results", "--format is text, csv or json");
+		return cli_usage("results", "--format is text, csv, json, nist-err-json, "
+		                            "nist-err-xml, eml-510 or eml-520");
 	if (cons && station)
 		return cli_usage("results", "give --constituency or --station, not both");
 	tally_store *s = NULL;
@@ -206,6 +345,8 @@ int cmd_results(int argc, char **argv)
 	} else if (tally_store_count(s, e, &r, &err)) {
 		cli_error(&err);
 		rc = EXIT_USER;
+	} else if (std) {
+		rc = standard(s, r, sfmt, &sopts, outp);
 	} else if (cons) {
 		render_constituency(stdout, r, idx, fmt);
 	} else if (station) {

@@ -128,6 +128,7 @@ TALLY_API const char *tally_thousands(uint64_t v, char buf[32]);
 #define TALLY_RCV_MAX_RANKS 1000       /* ranks on one ballot */
 #define TALLY_RCV_MAX_BALLOTS 100000000ULL /* ballots in one ranked contest */
 #define TALLY_RCV_MAX_PATTERN_BYTES (1ULL << 32) /* distinct rankings kept, in bytes */
+#define TALLY_MAX_LABEL_LANGS 16       /* languages of one protocol line's labels */
 
 #ifdef __cplusplus
 }

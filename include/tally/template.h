@@ -49,9 +49,19 @@ typedef struct tally_relation {
 	tally_expr lhs, rhs;
 } tally_relation;
 
+/* A line's label in one language (for printed protocols). */
+typedef struct tally_line_label {
+	char *lang;   /* a BCP 47 language tag: "az", "ru", "az-Cyrl" */
+	char *label;
+} tally_line_label;
+
 typedef struct tally_line {
 	char *key;    /* [a-z0-9_]+, unique, not "candidates" */
-	char *label;  /* for people */
+	char *label;  /* for people (the presets: English) */
+	/* Optional labels in other languages, each language once, in the order
+	 * given (docs/formats.md section 2.1); n_labels may be 0. */
+	tally_line_label *labels;
+	uint32_t n_labels;
 } tally_line;
 
 typedef struct tally_template {
@@ -79,6 +89,11 @@ TALLY_API const char *const *tally_template_preset_names(void);
 
 /* tally_template_free releases a template; NULL is a no-op. */
 TALLY_API void tally_template_free(tally_template *t);
+
+/* tally_line_label_for returns line "i"'s label in language "lang" (an
+ * exact tag, else its primary language: "az" for "az-Latn"), or its default
+ * label when it has none in that language. Owned by the template. */
+TALLY_API const char *tally_line_label_for(const tally_template *t, uint32_t i, const char *lang);
 
 /* tally_template_line returns the index of line "key", or -1. */
 TALLY_API int tally_template_line(const tally_template *t, const char *key);

@@ -39,8 +39,12 @@ int cmd_presets(int argc, char **argv)
 		printf("template %-8s %s\n", names[i], t->name);
 		if (argc > 1) {
 			printf("  lines:\n");
-			for (uint32_t j = 0; j < t->n_lines; j++)
+			for (uint32_t j = 0; j < t->n_lines; j++) {
 				printf("    %-22s %s\n", t->lines[j].key, t->lines[j].label);
+				for (uint32_t k = 0; k < t->lines[j].n_labels; k++)
+					printf("      %-20s %s\n", t->lines[j].labels[k].lang,
+					       t->lines[j].labels[k].label);
+			}
 			printf("  relations:\n");
 			for (uint32_t j = 0; j < t->n_relations; j++)
 				printf("    %-6s %-7s %s\n", t->relations[j].code,

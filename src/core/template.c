@@ -16,7 +16,9 @@
 
 /* ==== Presets ==== */
 
-typedef struct preset_line { const char *key, *label; } preset_line;
+/* A preset line: its key, its English label, and its label in Azerbaijani
+ * and in Russian where the preset has them (NULL when not). */
+typedef struct preset_line { const char *key, *label, *az, *ru; } preset_line;
 typedef struct preset_rel { const char *code, *sev, *text, *desc; } preset_rel;
 typedef struct preset {
 	const char *name, *title;
@@ -25,18 +27,37 @@ typedef struct preset {
 	const char *ballots_cast, *registered;
 } preset;
 
+/* The Azerbaijani and Russian wording follows the items of art. 100.2 of the
+ * Election Code in its official languages. */
 static const preset_line az_lines[] = {
-	{"voters_on_list", "1. Voters on the voter list (main and supplementary)"},
-	{"ballots_received", "3. Ballots received by the precinct commission"},
-	{"voters_received", "5. Voters who received ballots"},
-	{"issued_outside", "6. Ballots issued to voters outside the polling station"},
-	{"unused", "8. Unused ballots"},
-	{"cancelled", "9. Cancelled (spoilt) ballots"},
-	{"in_mobile", "12. Ballots in mobile boxes"},
-	{"in_stationary", "13. Ballots in stationary boxes"},
-	{"valid", "14. Valid ballots"},
-	{"invalid", "15. Invalid ballots"},
-	{NULL, NULL}};
+	{"voters_on_list", "1. Voters on the voter list (main and supplementary)",
+	 "1. Seçici siyahısına (əsas və əlavə) daxil edilmiş seçicilərin sayı",
+	 "1. Число избирателей, внесённых в список избирателей (основной и дополнительный)"},
+	{"ballots_received", "3. Ballots received by the precinct commission",
+	 "3. Məntəqə seçki komissiyasının aldığı seçki bülletenlərinin sayı",
+	 "3. Число избирательных бюллетеней, полученных участковой избирательной комиссией"},
+	{"voters_received", "5. Voters who received ballots",
+	 "5. Seçki bülletenləri almış seçicilərin sayı",
+	 "5. Число избирателей, получивших избирательные бюллетени"},
+	{"issued_outside", "6. Ballots issued to voters outside the polling station",
+	 "6. Seçki məntəqəsindən kənarda seçicilərə verilmiş seçki bülletenlərinin sayı",
+	 "6. Число избирательных бюллетеней, выданных избирателям вне помещения для голосования"},
+	{"unused", "8. Unused ballots", "8. İstifadə olunmamış seçki bülletenlərinin sayı",
+	 "8. Число неиспользованных избирательных бюллетеней"},
+	{"cancelled", "9. Cancelled (spoilt) ballots",
+	 "9. Ləğv edilmiş (korlanmış) seçki bülletenlərinin sayı",
+	 "9. Число погашенных (испорченных) избирательных бюллетеней"},
+	{"in_mobile", "12. Ballots in mobile boxes",
+	 "12. Səyyar seçki qutularında olan seçki bülletenlərinin sayı",
+	 "12. Число избирательных бюллетеней в переносных ящиках для голосования"},
+	{"in_stationary", "13. Ballots in stationary boxes",
+	 "13. Stasionar seçki qutularında olan seçki bülletenlərinin sayı",
+	 "13. Число избирательных бюллетеней в стационарных ящиках для голосования"},
+	{"valid", "14. Valid ballots", "14. Etibarlı seçki bülletenlərinin sayı",
+	 "14. Число действительных избирательных бюллетеней"},
+	{"invalid", "15. Invalid ballots", "15. Etibarsız seçki bülletenlərinin sayı",
+	 "15. Число недействительных избирательных бюллетеней"},
+	{NULL, NULL, NULL, NULL}};
 static const preset_rel az_rels[] = {
 	{"AZ01", "error", "ballots_received = voters_received + unused + cancelled",
 	 "every ballot received is issued, unused or cancelled"},
@@ -55,20 +76,30 @@ static const preset_rel az_rels[] = {
 
 /* Russian federal protocol lines 1-12 (20-FZ art. 79; the presidential law
  * of 2018 numbers the same lines alike). */
+/* The Russian labels are the lines' names in the CEC's published results
+ * (the import presets' column names, docs/formats.md section 6.3). */
 static const preset_line ru_lines[] = {
-	{"voters_on_list", "1. Voters on the list at the close of voting"},
-	{"ballots_received", "2. Ballots received by the precinct commission"},
-	{"issued_early", "3. Ballots issued to voters who voted early"},
-	{"issued_in_station", "4. Ballots issued in the polling station on voting day"},
-	{"issued_outside", "5. Ballots issued outside the polling station on voting day"},
-	{"cancelled", "6. Cancelled ballots"},
-	{"in_mobile", "7. Ballots in mobile boxes"},
-	{"in_stationary", "8. Ballots in stationary boxes"},
-	{"invalid", "9. Invalid ballots"},
-	{"valid", "10. Valid ballots"},
-	{"lost", "11. Lost ballots"},
-	{"unaccounted", "12. Ballots not accounted for on receipt"},
-	{NULL, NULL}};
+	{"voters_on_list", "1. Voters on the list at the close of voting", NULL,
+	 "1. Число избирателей, включенных в список избирателей"},
+	{"ballots_received", "2. Ballots received by the precinct commission", NULL,
+	 "2. Число избирательных бюллетеней, полученных участковой избирательной комиссией"},
+	{"issued_early", "3. Ballots issued to voters who voted early", NULL,
+	 "3. Число избирательных бюллетеней, выданных избирателям, проголосовавшим досрочно"},
+	{"issued_in_station", "4. Ballots issued in the polling station on voting day", NULL,
+	 "4. Число избирательных бюллетеней, выданных в помещении для голосования в день голосования"},
+	{"issued_outside", "5. Ballots issued outside the polling station on voting day", NULL,
+	 "5. Число избирательных бюллетеней, выданных вне помещения для голосования в день голосования"},
+	{"cancelled", "6. Cancelled ballots", NULL, "6. Число погашенных избирательных бюллетеней"},
+	{"in_mobile", "7. Ballots in mobile boxes", NULL,
+	 "7. Число избирательных бюллетеней в переносных ящиках для голосования"},
+	{"in_stationary", "8. Ballots in stationary boxes", NULL,
+	 "8. Число избирательных бюллетеней в стационарных ящиках для голосования"},
+	{"invalid", "9. Invalid ballots", NULL, "9. Число недействительных избирательных бюллетеней"},
+	{"valid", "10. Valid ballots", NULL, "10. Число действительных избирательных бюллетеней"},
+	{"lost", "11. Lost ballots", NULL, "11. Число утраченных избирательных бюллетеней"},
+	{"unaccounted", "12. Ballots not accounted for on receipt", NULL,
+	 "12. Число избирательных бюллетеней, не учтенных при получении"},
+	{NULL, NULL, NULL, NULL}};
 static const preset_rel ru_rels[] = {
 	{"RU01", "error", "voters_on_list >= issued_early + issued_in_station + issued_outside",
 	 "20-FZ app. 5: 1 >= 3+4+5"},
@@ -84,22 +115,22 @@ static const preset_rel ru_rels[] = {
 	{NULL, NULL, NULL, NULL}};
 
 static const preset_line pl_lines[] = {
-	{"ballots_received", "Ballot cards received by the commission"},
-	{"eligible", "Voters entitled to vote"},
-	{"unused", "Unused ballot cards"},
-	{"voters_given_ballots", "Voters given ballot cards"},
-	{"proxy", "Voters voting by proxy"},
-	{"certificate", "Voters voting with a certificate"},
-	{"postal_sent", "Voters sent postal packages"},
-	{"postal_returned", "Return envelopes received"},
-	{"envelopes_in_box", "Ballot envelopes put in the box"},
-	{"cards_from_box", "Cards taken from the box"},
-	{"cards_from_envelopes", "of which from ballot envelopes"},
-	{"invalid_cards", "Invalid cards"},
-	{"valid_cards", "Valid cards"},
-	{"invalid_votes", "Invalid votes"},
-	{"valid_votes", "Valid votes for all candidates"},
-	{NULL, NULL}};
+	{"ballots_received", "Ballot cards received by the commission", NULL, NULL},
+	{"eligible", "Voters entitled to vote", NULL, NULL},
+	{"unused", "Unused ballot cards", NULL, NULL},
+	{"voters_given_ballots", "Voters given ballot cards", NULL, NULL},
+	{"proxy", "Voters voting by proxy", NULL, NULL},
+	{"certificate", "Voters voting with a certificate", NULL, NULL},
+	{"postal_sent", "Voters sent postal packages", NULL, NULL},
+	{"postal_returned", "Return envelopes received", NULL, NULL},
+	{"envelopes_in_box", "Ballot envelopes put in the box", NULL, NULL},
+	{"cards_from_box", "Cards taken from the box", NULL, NULL},
+	{"cards_from_envelopes", "of which from ballot envelopes", NULL, NULL},
+	{"invalid_cards", "Invalid cards", NULL, NULL},
+	{"valid_cards", "Valid cards", NULL, NULL},
+	{"invalid_votes", "Invalid votes", NULL, NULL},
+	{"valid_votes", "Valid votes for all candidates", NULL, NULL},
+	{NULL, NULL, NULL, NULL}};
 static const preset_rel pl_rels[] = {
 	{"PL01", "error", "cards_from_box - invalid_cards = valid_cards",
 	 "cards from the box less invalid cards are the valid cards"},
@@ -138,6 +169,11 @@ void tally_template_free(tally_template *t)
 	for (uint32_t i = 0; i < t->n_lines; i++) {
 		tally_free(t->lines[i].key);
 		tally_free(t->lines[i].label);
+		for (uint32_t j = 0; j < t->lines[i].n_labels; j++) {
+			tally_free(t->lines[i].labels[j].lang);
+			tally_free(t->lines[i].labels[j].label);
+		}
+		tally_free(t->lines[i].labels);
 	}
 	for (uint32_t i = 0; i < t->n_relations; i++) {
 		tally_relation *r = &t->relations[i];
@@ -198,8 +234,21 @@ int tally_template_preset(const char *name, tally_template **out, tally_error *e
 	t->ballots_cast_text = dup_or_null(p->ballots_cast, &oom);
 	t->registered_text = dup_or_null(p->registered, &oom);
 	for (uint32_t i = 0; !oom && i < nl; i++) {
-		t->lines[i].key = dup_or_null(p->lines[i].key, &oom);
-		t->lines[i].label = dup_or_null(p->lines[i].label, &oom);
+		const preset_line *pl = &p->lines[i];
+		tally_line *l = &t->lines[i];
+		l->key = dup_or_null(pl->key, &oom);
+		l->label = dup_or_null(pl->label, &oom);
+		uint32_t n = (pl->az != NULL) + (pl->ru != NULL);
+		if (n && !oom && !(l->labels = tally_calloc(n, sizeof *l->labels)))
+			oom = 1;
+		if (pl->az && !oom) {
+			l->labels[l->n_labels].lang = dup_or_null("az", &oom);
+			l->labels[l->n_labels++].label = dup_or_null(pl->az, &oom);
+		}
+		if (pl->ru && !oom) {
+			l->labels[l->n_labels].lang = dup_or_null("ru", &oom);
+			l->labels[l->n_labels++].label = dup_or_null(pl->ru, &oom);
+		}
 	}
 	for (uint32_t i = 0; !oom && i < nr; i++) {
 		tally_relation *r = &t->relations[i];
@@ -218,6 +267,93 @@ int tally_template_preset(const char *name, tally_template **out, tally_error *e
 		return rc;
 	}
 	*out = t;
+	return TALLY_OK;
+}
+
+const char *tally_line_label_for(const tally_template *t, uint32_t i, const char *lang)
+{
+	const tally_line *l = &t->lines[i];
+	size_t primary = strcspn(lang, "-");
+	for (uint32_t j = 0; j < l->n_labels; j++)
+		if (strcmp(l->labels[j].lang, lang) == 0)
+			return l->labels[j].label;
+	for (uint32_t j = 0; j < l->n_labels; j++)
+		if (strlen(l->labels[j].lang) == primary && strncmp(l->labels[j].lang, lang, primary) == 0)
+			return l->labels[j].label;
+	return l->label;
+}
+
+/* A language tag as labels take it (RFC 5646's well-formed shape, cut to
+ * what tally needs): 2-8 letters, then "-" and 1-8 letters or digits,
+ * repeated; at most 35 bytes. */
+static bool lang_ok(const char *s)
+{
+	size_t n = 0, len = strlen(s);
+	bool first = true;
+	if (len == 0 || len > 35)
+		return false;
+	for (;; s++) {
+		char ch = *s;
+		bool alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+		if (alpha || (!first && ch >= '0' && ch <= '9')) {
+			if (++n > 8)
+				return false;
+		} else if (ch == '-' || ch == '\0') {
+			if (n == 0 || (first && n < 2))
+				return false;
+			if (ch == '\0')
+				return true;
+			n = 0;
+			first = false;
+		} else {
+			return false;
+		}
+	}
+}
+
+/* Reads a line's "labels" object: {"az": "...", "ru": "..."}. Errors: D002
+ * (not an object, a label not a string), D022 (a key that is not a language
+ * tag), D015 (a label over TALLY_MAX_NAME_LEN bytes or more than
+ * TALLY_MAX_LABEL_LANGS languages). Duplicate keys are refused by the JSON
+ * reader (D020). */
+static int labels_from_json(const json_t *o, const char *path, tally_line *l, tally_error *err)
+{
+	if (!json_is_object(o))
+		return tally_error_set(err, TALLY_EINVAL, "D002", path,
+		                       "'labels' must be an object of language tags and labels, "
+		                       "such as {\"az\": \"...\", \"ru\": \"...\"}");
+	size_t n = json_object_size(o);
+	if (n > TALLY_MAX_LABEL_LANGS)
+		return tally_error_set(err, TALLY_ELIMIT, "D015", path,
+		                       "a line has labels in at most %d languages", TALLY_MAX_LABEL_LANGS);
+	if (n == 0)
+		return TALLY_OK;
+	l->labels = tally_calloc(n, sizeof *l->labels);
+	if (!l->labels)
+		return tally_error_set(err, TALLY_ENOMEM, "", path, "out of memory");
+	/* in the order of the file: jansson keeps insertion order */
+	const char *lang;
+	json_t *v;
+	char p[300];
+	json_object_foreach((json_t *)o, lang, v)
+	{
+		snprintf(p, sizeof p, "%s.%s", path, lang);
+		if (!lang_ok(lang))
+			return tally_error_set(err, TALLY_EINVAL, "D022", p,
+			                       "'%s' is not a language tag (such as az, ru, en, az-Cyrl)",
+			                       lang);
+		if (!json_is_string(v))
+			return tally_error_set(err, TALLY_EINVAL, "D002", p, "a label must be a string");
+		if (json_string_length(v) > TALLY_MAX_NAME_LEN)
+			return tally_error_set(err, TALLY_ELIMIT, "D015", p,
+			                       "a label is at most %d bytes", TALLY_MAX_NAME_LEN);
+		tally_line_label *x = &l->labels[l->n_labels];
+		x->lang = tally_strdup(lang);
+		x->label = tally_strdup(json_string_value(v));
+		l->n_labels++;
+		if (!x->lang || !x->label)
+			return tally_error_set(err, TALLY_ENOMEM, "", path, "out of memory");
+	}
 	return TALLY_OK;
 }
 
@@ -512,7 +648,7 @@ int tally__template_from_json_value(const json_t *v, const char *path, tally_tem
 	snprintf(lp, sizeof lp, "%s.lines", path);
 	for (size_t i = 0; i < nl; i++) {
 		json_t *o = json_array_get(lines, i);
-		static const char *const lkeys[] = {"key", "label", NULL};
+		static const char *const lkeys[] = {"key", "label", "labels", NULL};
 		const char *key = NULL, *label = "";
 		tj_path_idx(p, sizeof p, lp, i);
 		if (!json_is_object(o)) {
@@ -526,6 +662,13 @@ int tally__template_from_json_value(const json_t *v, const char *path, tally_tem
 		t->lines[i].key = dup_or_null(key, &oom);
 		t->lines[i].label = dup_or_null(label, &oom);
 		t->n_lines = (uint32_t)i + 1;
+		json_t *labels = json_object_get(o, "labels");
+		if (labels) {
+			char lab[300];
+			snprintf(lab, sizeof lab, "%s.labels", p);
+			if ((rc = labels_from_json(labels, lab, &t->lines[i], err)))
+				goto fail;
+		}
 	}
 	snprintf(lp, sizeof lp, "%s.relations", path);
 	for (size_t i = 0; i < nr; i++) {
@@ -609,6 +752,18 @@ void tally__template_write(const tally_template *t, tally__buf *b, int ind)
 		tally__buf_json_str(b, t->lines[i].key);
 		tally__buf_str(b, ", \"label\": ");
 		tally__buf_json_str(b, t->lines[i].label);
+		/* written only when there are any: definitions without them keep
+		 * their canonical form */
+		if (t->lines[i].n_labels) {
+			tally__buf_str(b, ", \"labels\": {");
+			for (uint32_t j = 0; j < t->lines[i].n_labels; j++) {
+				tally__buf_str(b, j ? ", " : "");
+				tally__buf_json_str(b, t->lines[i].labels[j].lang);
+				tally__buf_str(b, ": ");
+				tally__buf_json_str(b, t->lines[i].labels[j].label);
+			}
+			tally__buf_str(b, "}");
+		}
 		tally__buf_str(b, i + 1 < t->n_lines ? "}," : "}");
 	}
 	indent_to(b, ind + 1);

@@ -26,12 +26,20 @@ SOVER   := 0
 PKGS    := sqlite3 jansson libsodium libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# the printed protocols (src/render/pdf.c): the program links them, libtally does not
+APP_PKGS   := pangocairo cairo-pdf fontconfig libqrencode
+APP_CFLAGS := $(shell pkg-config --cflags $(APP_PKGS) 2>/dev/null)
+APP_LIBS   := $(shell pkg-config --libs $(APP_PKGS) 2>/dev/null)
+LOCALEDIR ?= $(PREFIX)/share/locale
+# message catalogues (GNU gettext): po/LANG.po -> build/locale/LANG/LC_MESSAGES/tally.mo
+PO_LANGS  := $(patsubst po/%.po,%,$(wildcard po/*.po))
+MO_FILES  := $(PO_LANGS:%=build/locale/%/LC_MESSAGES/tally.mo)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
         -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings -Wundef \
         -Wformat=2 -Wno-format-truncation -Wvla -Wpointer-arith
 BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -Isrc \
-        $(WARN) $(PKG_CFLAGS) $(CFLAGS_EXTRA)
+        $(WARN) $(PKG_CFLAGS) $(APP_CFLAGS) -DTALLY_LOCALEDIR='"$(LOCALEDIR)"' $(CFLAGS_EXTRA)
 REL_CFLAGS  := $(BASE) -O2 -g -fPIC -fvisibility=hidden
 TEST_CFLAGS := $(BASE) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                -fno-sanitize-recover=all -DTALLY_TESTING
@@ -56,10 +64,23 @@ UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=build/test/unit/%)
 .PHONY: all check unit cases demo bench bench-quick bench-seats bench-forensics bench-detection bench-rcv install uninstall clean deps-check fuzz \
         fuzz-replay fuzz-build fuzz-check error-codes browser-test
 
-all: build/tally build/libtally.a build/libtally.so.$(SOVER) build/tally.pc
+all: build/tally build/libtally.a build/libtally.so.$(SOVER) build/tally.pc $(MO_FILES)
 
 deps-check:
-	@pkg-config --exists $(PKGS) || { echo "missing build dependencies: run scripts/install-deps.sh" >&2; exit 1; }
+	@pkg-config --exists $(PKGS) $(APP_PKGS) || { echo "missing build dependencies: run scripts/install-deps.sh" >&2; exit 1; }
+
+build/locale/%/LC_MESSAGES/tally.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
+# po/tally.pot from the marked messages (N_() in src/render); `make po` also
+# merges it into every po/LANG.po, whose new messages then await translation
+.PHONY: po
+po:
+	xgettext --from-code=UTF-8 --keyword=N_ --keyword=render_tr --add-comments=TRANSLATORS \
+	    --package-name=tally --package-version=$(VERSION) --sort-by-file \
+	    -o po/tally.pot src/render/pdf.c src/render/i18n.c
+	for l in $(PO_LANGS); do msgmerge --quiet --update --backup=none po/$$l.po po/tally.pot; done
 
 build/rel/%.o: %.c $(HDRS) | deps-check
 	@mkdir -p $(dir $@)
@@ -77,7 +98,7 @@ build/libtally.so.$(SOVER): $(REL_LIB_OBJ)
 	$(CC) -shared -Wl,-soname,libtally.so.$(SOVER) -o $@ $^ $(PKG_LIBS) -lm
 
 build/tally: $(REL_APP_OBJ) build/libtally.a
-	$(CC) -o $@ $(REL_APP_OBJ) build/libtally.a $(PKG_LIBS) -lm
+	$(CC) -o $@ $(REL_APP_OBJ) build/libtally.a $(PKG_LIBS) $(APP_LIBS) -lm
 
 # the pkg-config file is written anew each time, since PREFIX may differ
 build/tally.pc: tally.pc.in FORCE
@@ -88,14 +109,14 @@ build/tally.pc: tally.pc.in FORCE
 FORCE:
 
 # ---- test build (sanitizers) ----
-build/test/tally: $(TEST_APP_OBJ) build/test/src/cli/main.o $(TEST_LIB_OBJ)
-	$(CC) $(TEST_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+build/test/tally: $(TEST_APP_OBJ) build/test/src/cli/main.o $(TEST_LIB_OBJ) $(MO_FILES)
+	$(CC) $(TEST_LDFLAGS) -o $@ $(filter %.o,$^) $(PKG_LIBS) $(APP_LIBS) -lm
 
 # the test build with the fault-injection layer (tests/faults/README.md):
 # TALLY_FAULT=write:N, sync:N, alloc:N, full:N, powerloss:N, ...
 build/test/tally-faults: $(TEST_APP_OBJ) build/test/src/cli/main.o $(TEST_LIB_OBJ) \
                          build/test/tests/faults/faultinject.o
-	$(CC) $(TEST_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(TEST_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(APP_LIBS) -lm
 
 # the fingerprint of a database: every table hashed, integrity_check
 # (tests/hostile and tests/faults: "nothing stored", "no partial state")
@@ -111,7 +132,7 @@ faults: build/test/tally-faults build/test/dbprint
 build/test/unit/%: tests/unit/%.c $(TEST_LIB_OBJ) $(TEST_APP_OBJ) tests/unit/testutil.h $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -Itests/unit -o $@ $< $(TEST_APP_OBJ) $(TEST_LIB_OBJ) \
-	    $(TEST_LDFLAGS) -lcmocka $(PKG_LIBS) -lm
+	    $(TEST_LDFLAGS) -lcmocka $(PKG_LIBS) $(APP_LIBS) -lm
 
 unit: $(UNIT_BIN)
 	@set -e; pass=0; fail=0; \
@@ -161,7 +182,7 @@ $(FUZZ_SERVER:%=build/test/fuzz/replay_%): build/test/fuzz/replay_%: fuzz/fuzz_%
 		$(TEST_LIB_OBJ) $(TEST_NOHTTP_OBJ) src/server/http.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $< fuzz/driver.c $(TEST_NOHTTP_OBJ) $(TEST_LIB_OBJ) \
-	    $(TEST_LDFLAGS) $(PKG_LIBS) -lm
+	    $(TEST_LDFLAGS) $(PKG_LIBS) $(APP_LIBS) -lm
 
 fuzz-replay: $(FUZZ_REPLAY)
 	@set -e; for n in $(FUZZ_NAMES); do printf '%s: ' $$n; ./build/test/fuzz/replay_$$n fuzz/corpus/$$n/*; done
@@ -178,7 +199,7 @@ $(FUZZ_SERVER:%=build/fuzz/fuzz_%): build/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_
 		$(FUZZ_APP_OBJ) src/server/http.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_APP_OBJ) $(FUZZ_LIB_OBJ) \
-	    $(PKG_LIBS) -lm
+	    $(PKG_LIBS) $(APP_LIBS) -lm
 
 # make check builds the harnesses when clang is there; without it, the
 # fuzzing part of tests/run-all.sh fails and says so
@@ -263,10 +284,15 @@ install: all
 	install -m 644 include/tally/*.h $(DESTDIR)$(INCDIR)/tally/
 	install -m 644 build/tally.pc $(DESTDIR)$(PCDIR)/tally.pc
 	install -m 644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	for l in $(PO_LANGS); do \
+	  install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+	  install -m 644 build/locale/$$l/LC_MESSAGES/tally.mo $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/tally.mo; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/tally $(DESTDIR)$(LIBDIR)/libtally.a $(DESTDIR)$(LIBDIR)/libtally.so* \
-	      $(DESTDIR)$(PCDIR)/tally.pc $(DESTDIR)$(MANDIR)/man1/tally*.1
+	      $(DESTDIR)$(PCDIR)/tally.pc $(DESTDIR)$(MANDIR)/man1/tally*.1 \
+	      $(PO_LANGS:%=$(DESTDIR)$(LOCALEDIR)/%/LC_MESSAGES/tally.mo)
 	rm -rf $(DESTDIR)$(INCDIR)/tally
 
 clean:

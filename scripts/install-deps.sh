@@ -12,8 +12,11 @@ set -eu
 # clang and its libFuzzer runtime (only recommended by clang-14, so named here): the
 # fuzzing harnesses that make check runs. libxml2-utils (xmllint) and
 # python3-jsonschema validate the standard exports against the official schemas
-# (tests/standards/check.sh).
-BUILD="build-essential pkg-config libsqlite3-dev libjansson-dev libsodium-dev libcmocka-dev libmicrohttpd-dev curl unzip clang libclang-rt-14-dev libxml2-utils python3-jsonschema"
+# (tests/standards/check.sh). The printed protocols: cairo and pango (PDF, text),
+# libqrencode (the QR code), the DejaVu fonts (Azerbaijani and Cyrillic letters),
+# gettext (msgfmt builds the message catalogues); poppler-utils reads the PDFs back
+# in tests/protocols/check.sh.
+BUILD="build-essential pkg-config libsqlite3-dev libjansson-dev libsodium-dev libcmocka-dev libmicrohttpd-dev curl unzip clang libclang-rt-14-dev libxml2-utils python3-jsonschema libcairo2-dev libpango1.0-dev libqrencode-dev fonts-dejavu-core gettext poppler-utils"
 BENCH="python3-pandas python3-numpy sqlite3 wrk"
 BROWSER="chromium"
 

@@ -12,7 +12,8 @@ no() { fail=$((fail + 1)); echo "FAILED install: $1"; }
 
 if make -s install PREFIX=/opt/tallytest DESTDIR="$d/root" >"$d/log" 2>&1; then ok "make install"; else no "make install"; cat "$d/log"; fi
 for f in bin/tally lib/libtally.a lib/libtally.so.0 lib/libtally.so include/tally/tally.h \
-         lib/pkgconfig/tally.pc share/man/man1/tally.1; do
+         lib/pkgconfig/tally.pc share/man/man1/tally.1 share/locale/az/LC_MESSAGES/tally.mo \
+         share/locale/ru/LC_MESSAGES/tally.mo; do
 	if [ -e "$d/root/opt/tallytest/$f" ]; then ok "$f"; else no "$f missing"; fi
 done
 if grep -q '^prefix=/opt/tallytest$' "$d/root/opt/tallytest/lib/pkgconfig/tally.pc"; then ok "pkg-config prefix"; else no "pkg-config prefix"; fi

@@ -47,6 +47,8 @@ part replay
 part fuzz/run.sh -j 2 30 $(ls fuzz/fuzz_*.c | sed 's|fuzz/fuzz_\(.*\)\.c|\1|')
 # the standard exports (NIST ERR, OASIS EML) against the official schemas in data/standards
 part env TALLY=build/test/tally tests/standards/check.sh
+# the printed protocols: three kinds in three languages, read back with pdftotext
+part env TALLY=build/test/tally tests/protocols/check.sh
 part env TALLY=build/test/tally tests/server/api-test.sh
 part env TALLY=build/test/tally tests/server/tiles-test.sh
 # the bad-input catalogue: every hostile input refused with its code, nothing stored

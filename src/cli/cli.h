@@ -79,6 +79,17 @@ int cmd_verify(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
+int cmd_protocol(int argc, char **argv);
+
+/* What published documents rest on (published.c): the time of the
+ * database's last logged change, "YYYY-MM-DDTHH:MM:SSZ" (without a log, the
+ * election day at midnight), which dates the standard exports and the
+ * printed protocols; and the log entry of station "st"'s accepted version
+ * "version", or (st == TALLY_NONE) of the latest results statement:
+ * "*found" false when the log has none. */
+void cli_as_of(tally_store *s, const tally_election *e, char out[32]);
+int cli_log_find(tally_store *s, const tally_election *e, uint32_t st, uint32_t version,
+                 bool *found, uint64_t *index, char leaf_hex[65], uint64_t *covered);
 
 /* Transparency-log helpers (cmd_keys.c, cmd_log.c): read a key file, printing
  * why on failure (EXIT_USER); sign and store a checkpoint of the log ("*note"

@@ -198,29 +198,6 @@ static bool language_ok(const char *s)
 	}
 }
 
-/* The time of the database's last logged change (UTC, ISO 8601), else the
- * election day's midnight: what a standard export is "as of". */
-static void generated_at(tally_store *s, const tally_election *e, char out[32])
-{
-	const tally_merkle_tree *tree = NULL;
-	tally_error err = TALLY_ERROR_INIT;
-	snprintf(out, 32, "%sT00:00:00Z", e->date);
-	if (tally_store_log_tree(s, &tree, &err) != TALLY_OK || tally_merkle_tree_size(tree) == 0)
-		return;
-	uint8_t *bytes = NULL;
-	size_t len = 0;
-	tally_log_entry le;
-	if (tally_store_log_entry(s, tally_merkle_tree_size(tree) - 1, &bytes, &len, NULL, &err) ==
-	            TALLY_OK &&
-	    tally_log_entry_decode(bytes, len, &le, &err) == TALLY_OK) {
-		time_t t = (time_t)le.time;
-		struct tm tm;
-		if (gmtime_r(&t, &tm))
-			strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	}
-	tally_free(bytes);
-}
-
 /* Writes the count in a standard format to standard output, or to "outp"
  * through a temporary file beside it, synced and renamed into place, so
  * that a reader never sees half an export (the exports of a large election
@@ -230,7 +207,7 @@ static int standard(tally_store *s, const tally_results *r, render_std_format fm
 {
 	char when[32], tmp[4096];
 	render_std_opts o = *opts_in;
-	generated_at(s, r->e, when);
+	cli_as_of(s, r->e, when);
 	o.generated = when;
 	bool to_file = outp && strcmp(outp, "-") != 0;
 	FILE *f = stdout;

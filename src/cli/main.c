@@ -41,6 +41,7 @@ static const cli_command commands[] = {
 	{"annul", cmd_annul, "annul a station's or a constituency's result"},
 	{"turnout", cmd_turnout, "record intraday turnout reports, or show turnout over the day"},
 	{"results", cmd_results, "print results: seats, votes, turnout, progress, constituencies"},
+	{"protocol", cmd_protocol, "print a station's, a constituency's or the final protocol as PDF"},
 	{"simulate", cmd_simulate, "generate a synthetic election (the demo)"},
 	{"import", cmd_import, "import real polling-station data from CSV"},
 	{"presets", cmd_presets, "list protocol templates and import presets"},

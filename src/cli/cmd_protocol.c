@@ -80,7 +80,7 @@ int cmd_protocol(int argc, char **argv)
 	if (lrc == -1)
 		return cli_usage("protocol", "--lang is az, ru or en, not '%s'", lang);
 	if (lrc == -2) {
-		tally_error_set(&err, TALLY_ENOTFOUND, "R001", dir,
+		tally_error_set(&err, TALLY_ENOTFOUND, "G001", dir,
 		                "no '%s' message catalogue (tally.mo) here; run make install, or set "
 		                "TALLY_LOCALEDIR to the directory that holds %s/LC_MESSAGES/tally.mo",
 		                lang, lang);
@@ -89,7 +89,7 @@ int cmd_protocol(int argc, char **argv)
 	}
 	char found[128];
 	if (!render_pdf_font_ok(found, sizeof found)) {
-		tally_error_set(&err, TALLY_ENOTFOUND, "R002", RENDER_PDF_FONT,
+		tally_error_set(&err, TALLY_ENOTFOUND, "G002", RENDER_PDF_FONT,
 		                "the font '%s' is not installed (fontconfig offers '%s'); install the "
 		                "Debian package %s (scripts/install-deps.sh)",
 		                RENDER_PDF_FONT, found, RENDER_PDF_FONT_PACKAGE);

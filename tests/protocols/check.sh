@@ -16,7 +16,7 @@
 #     embedded);
 #   - the same database gives the same bytes;
 #   - the errors: an unknown language (usage), a missing message catalogue
-#     [R001], a missing font [R002], an unknown station [P005] or
+#     [G001], a missing font [G002], an unknown station [P005] or
 #     constituency [A003].
 # With PROTOCOL_IMG=DIR it also writes the page images it checked there.
 # Prints "ok ..." / "FAILED ..." and then "N passed, M failed".
@@ -244,10 +244,10 @@ done
 "$TALLY" protocol --db p.db --final --lang de -o x.pdf >err.txt 2>&1; rc=$?
 if [ $rc -eq 2 ] && grep -q "lang is az, ru or en" err.txt; then ok "unknown language: usage error"; else bad "unknown language: exit $rc $(cat err.txt)"; fi
 TALLY_LOCALEDIR=$W/none "$TALLY" protocol --db p.db --final --lang ru -o x.pdf >err.txt 2>&1; rc=$?
-if [ $rc -eq 1 ] && grep -q "\[R001\]" err.txt && [ ! -e x.pdf ]; then ok "no catalogue: R001, nothing written"; else bad "no catalogue: exit $rc $(cat err.txt)"; fi
+if [ $rc -eq 1 ] && grep -q "\[G001\]" err.txt && [ ! -e x.pdf ]; then ok "no catalogue: G001, nothing written"; else bad "no catalogue: exit $rc $(cat err.txt)"; fi
 printf '<?xml version="1.0"?>\n<fontconfig></fontconfig>\n' > nofonts.conf
 FONTCONFIG_FILE=$W/nofonts.conf "$TALLY" protocol --db p.db --final -o x.pdf >err.txt 2>&1; rc=$?
-if [ $rc -eq 1 ] && grep -q "\[R002\]" err.txt && [ ! -e x.pdf ]; then ok "no font: R002, nothing written"; else bad "no font: exit $rc $(cat err.txt)"; fi
+if [ $rc -eq 1 ] && grep -q "\[G002\]" err.txt && [ ! -e x.pdf ]; then ok "no font: G002, nothing written"; else bad "no font: exit $rc $(cat err.txt)"; fi
 "$TALLY" protocol --db p.db --station X-1 -o x.pdf >err.txt 2>&1; rc=$?
 if [ $rc -eq 1 ] && grep -q "\[P005\]" err.txt; then ok "unknown station: P005"; else bad "unknown station: exit $rc"; fi
 "$TALLY" protocol --db p.db --constituency X1 -o x.pdf >err.txt 2>&1; rc=$?

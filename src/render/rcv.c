@@ -37,6 +37,33 @@ static const char *signed_fmt(int64_t v, uint64_t scale, char buf[48])
 	return buf;
 }
 
+/* A value for the CSV: no thousands separators (a comma would split the
+ * field), every decimal of the scale (a power of ten): "38852", "1364.81672". */
+static const char *plain_fmt(uint64_t v, uint64_t scale, char buf[48])
+{
+	int digits = 0;
+	for (uint64_t s = scale; s > 1; s /= 10)
+		digits++;
+	if (digits == 0)
+		snprintf(buf, 48, "%llu", (unsigned long long)v);
+	else
+		snprintf(buf, 48, "%llu.%0*llu", (unsigned long long)(v / scale), digits,
+		         (unsigned long long)(v % scale));
+	return buf;
+}
+
+static const char *plain_signed(int64_t v, uint64_t scale, char buf[48])
+{
+	char b[48];
+	if (v == 0) {
+		snprintf(buf, 48, "0");
+		return buf;
+	}
+	plain_fmt(v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, scale, b);
+	snprintf(buf, 48, "%c%s", v < 0 ? '-' : '+', b);
+	return buf;
+}
+
 static void names(FILE *f, const tally_rcv_ballots *b, const uint32_t *c, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
@@ -228,8 +255,8 @@ static void csv(FILE *f, const tally_rcv_ballots *b, const tally_rcv_result *r)
 			fputc(',', f);
 			render_csv_str(f, ex ? "" : tally_rcv_candidate_name(b, c));
 			fprintf(f, ",%s,%s,%s\n",
-			        signed_fmt(ex ? rd->exhausted_change : rd->change[c], r->scale, v2),
-			        tally_rcv_value_fmt(ex ? ex_total(rd) : rd->votes[c], r->scale, v1), ev);
+			        plain_signed(ex ? rd->exhausted_change : rd->change[c], r->scale, v2),
+			        plain_fmt(ex ? ex_total(rd) : rd->votes[c], r->scale, v1), ev);
 		}
 	}
 }

@@ -4,8 +4,12 @@
  * hand for every method, ballot rule and tie policy; properties on random
  * elections (a majority of first preferences wins IRV; every round
  * conserves the ballots exactly; the order of the ballots changes nothing);
- * the readers (CSV and NIST SP 1500-103 JSON) and every R0xx error.
+ * real elections against their published counts, every figure of every
+ * round (data/rcv: Minneapolis 2013 and 2017, three Scottish wards of
+ * 2017); the readers (CSV and NIST SP 1500-103 JSON) and every R0xx error.
  */
+#include <jansson.h>
+
 #include "testutil.h"
 
 #define SC 100000ULL     /* Scottish units: 10^-5 */
@@ -846,6 +850,415 @@ static void test_nist_gen01(void **state)
 	free(buf);
 }
 
+/* ==== Real elections (data/rcv): every official figure, round by round ====
+ *
+ * The ballots are the CSVs of rankings made from the published files
+ * (the README of each folder of data/rcv says how); the figures to reproduce are read from
+ * the published reports themselves, not copied into this file. Each check
+ * returns the number of figures that differ (printing the first ones), so
+ * a control with a wrong rule can show that the comparison does fail. */
+
+static tally_rcv_ballots *csv_file(const char *path)
+{
+	size_t len = 0;
+	char *buf = tu_read_file(path, &len);
+	if (!buf)
+		fprintf(stderr, "%s: cannot read (run from the repository root)\n", path);
+	assert_non_null(buf);
+	tally_rcv_ballots *b = NULL;
+	tally_error err = TALLY_ERROR_INIT;
+	int rc = tally_rcv_parse_csv(buf, len, path, NULL, &b, &err);
+	if (rc)
+		fprintf(stderr, "%s: %s [%s]\n", err.where, err.msg, err.code);
+	assert_int_equal(rc, TALLY_OK);
+	free(buf);
+	return b;
+}
+
+static json_t *json_file(const char *path)
+{
+	json_error_t e;
+	json_t *j = json_load_file(path, 0, &e);
+	if (!j)
+		fprintf(stderr, "%s: line %d: %s\n", path, e.line, e.text);
+	assert_non_null(j);
+	return j;
+}
+
+/* A whole number written as a JSON string ("38852") or integer. */
+static uint64_t json_count(const json_t *v)
+{
+	if (json_is_integer(v)) {
+		assert_true(json_integer_value(v) >= 0);
+		return (uint64_t)json_integer_value(v);
+	}
+	const char *s = json_string_value(v);
+	assert_non_null(s);
+	char *end = NULL;
+	unsigned long long n = strtoull(s, &end, 10);
+	assert_true(end != s && *end == '\0');
+	return (uint64_t)n;
+}
+
+static int mismatch(int n, const char *what, const char *who, uint32_t round, uint64_t want,
+                    uint64_t got)
+{
+	if (n < 10)
+		fprintf(stderr, "  round %u, %s %s: published %llu, counted %llu\n", round, what, who,
+		        (unsigned long long)want, (unsigned long long)got);
+	return n + 1;
+}
+
+/* --- Minneapolis: RCTab's detailed report (data/rcv/minneapolis) --- */
+
+/* The id xlsx2csv.py makes of a name: each run of characters other than
+ * A-Z a-z 0-9 . _ - becomes '_', none at either end; RCTab's name for the
+ * undeclared write-ins is the UWI of the records. */
+static void rctab_id(const char *name, char *out, size_t size)
+{
+	if (strcmp(name, "Undeclared Write-ins") == 0)
+		name = "UWI";
+	size_t n = 0;
+	bool gap = false;
+	for (const char *p = name; *p; p++) {
+		char ch = *p;
+		bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		          (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
+		if (!ok) {
+			gap = n > 0;
+			continue;
+		}
+		if (gap)
+			out[n++] = '_';
+		gap = false;
+		out[n++] = ch;
+		assert_true(n + 2 < size);
+	}
+	out[n] = '\0';
+}
+
+static uint32_t rctab_cand(const tally_rcv_ballots *b, const char *name)
+{
+	char id[128];
+	rctab_id(name, id, sizeof id);
+	uint32_t c = tally_rcv_find_candidate(b, id, strlen(id));
+	if (c == UINT32_MAX)
+		fprintf(stderr, "RCTab's '%s' (id '%s') is no candidate of the ballots\n", name, id);
+	assert_true(c != UINT32_MAX);
+	return c;
+}
+
+static bool in_list(const uint32_t *list, uint32_t n, uint32_t c)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (list[i] == c)
+			return true;
+	return false;
+}
+
+/* Counts the ballots under Minneapolis's rules (RCTab's configuration:
+ * batch elimination, write-ins first, at most one skipped ranking) and
+ * compares every round of the report: every candidate's votes (one the
+ * report no longer lists has none), the threshold (more than half of the
+ * continuing votes), the inactive ballots by reason (tally counts the
+ * ballots without any ranking, the report's undervotes, with the
+ * exhausted choices), and who was eliminated and elected. */
+static int check_rctab(const char *ballots, const char *report, tally_rcv_overvote ov,
+                       uint32_t max_skipped)
+{
+	tally_rcv_ballots *b = csv_file(ballots);
+	tally_rcv_rules r;
+	tally_rcv_rules_default(&r, TALLY_RCV_IRV);
+	r.batch = true;
+	r.max_skipped = max_skipped;
+	r.overvote = ov;
+	r.write_in = cand(b, "UWI");
+	tally_rcv_result *res = count(b, &r);
+	assert_int_equal(res->state, TALLY_RCV_DONE);
+	assert_conserved(res);
+
+	json_t *rep = json_file(report);
+	const json_t *summary = json_object_get(rep, "summary");
+	const json_t *results = json_object_get(rep, "results");
+	assert_true(json_is_array(results));
+	assert_int_equal(json_count(json_object_get(summary, "totalNumBallots")), res->ballots);
+	uint64_t undervotes = json_count(json_object_get(summary, "undervotes"));
+	int bad = 0;
+	if (json_array_size(results) != res->n_rounds)
+		bad = mismatch(bad, "number of", "rounds", 0, json_array_size(results), res->n_rounds);
+	uint32_t n = res->n_rounds < json_array_size(results) ? res->n_rounds
+	                                                      : (uint32_t)json_array_size(results);
+	const char *winner = NULL;
+	for (uint32_t i = 0; i < n; i++) {
+		const json_t *jr = json_array_get(results, i);
+		const tally_rcv_round *rd = &res->rounds[i];
+		uint32_t round = i + 1;
+		assert_int_equal(json_count(json_object_get(jr, "round")), round);
+		bool *listed = calloc(res->n_candidates, sizeof *listed);
+		assert_non_null(listed);
+		const char *name;
+		const json_t *v;
+		json_object_foreach((json_t *)json_object_get(jr, "tally"), name, v) {
+			uint32_t c = rctab_cand(b, name);
+			listed[c] = true;
+			if (rd->votes[c] != json_count(v))
+				bad = mismatch(bad, "votes of", name, round, json_count(v), rd->votes[c]);
+		}
+		for (uint32_t c = 0; c < res->n_candidates; c++)
+			if (!listed[c] && rd->votes[c] != 0)
+				bad = mismatch(bad, "votes of", tally_rcv_candidate_id(b, c), round, 0,
+				               rd->votes[c]);
+		free(listed);
+		uint64_t th = json_count(json_object_get(jr, "threshold"));
+		if (rd->continuing / 2 + 1 != th)
+			bad = mismatch(bad, "threshold", "", round, th, rd->continuing / 2 + 1);
+		const json_t *in = json_object_get(jr, "inactiveBallots");
+		struct { const char *key; int why; uint64_t extra; } inactive[] = {
+		    {"exhaustedChoices", TALLY_RCV_EX_CHOICES, undervotes},
+		    {"overvotes", TALLY_RCV_EX_OVERVOTE, 0},
+		    {"skippedRankings", TALLY_RCV_EX_SKIPPED, 0},
+		    {"repeatedRankings", TALLY_RCV_EX_DUPLICATE, 0},
+		};
+		for (size_t k = 0; k < sizeof inactive / sizeof inactive[0]; k++) {
+			uint64_t want = json_count(json_object_get(in, inactive[k].key)) + inactive[k].extra;
+			if (rd->exhausted[inactive[k].why] != want)
+				bad = mismatch(bad, "inactive", inactive[k].key, round, want,
+				               rd->exhausted[inactive[k].why]);
+		}
+		uint32_t n_elim = 0, n_elec = 0;
+		size_t k;
+		const json_t *tr;
+		json_array_foreach(json_object_get(jr, "tallyResults"), k, tr) {
+			const char *who = json_string_value(json_object_get(tr, "eliminated"));
+			if (who) {
+				n_elim++;
+				if (!in_list(rd->excluded, rd->n_excluded, rctab_cand(b, who)))
+					bad = mismatch(bad, "not eliminated:", who, round, 1, 0);
+			}
+			who = json_string_value(json_object_get(tr, "elected"));
+			if (who) {
+				n_elec++;
+				winner = who;
+				if (!in_list(rd->elected, rd->n_elected, rctab_cand(b, who)))
+					bad = mismatch(bad, "not elected:", who, round, 1, 0);
+			}
+		}
+		if (n_elim != rd->n_excluded || n_elec != rd->n_elected)
+			bad = mismatch(bad, "eliminated and elected", "", round, n_elim + n_elec,
+			               rd->n_excluded + rd->n_elected);
+	}
+	assert_non_null(winner);
+	assert_int_equal(res->n_elected, 1);
+	if (res->elected[0] != rctab_cand(b, winner))
+		bad = mismatch(bad, "winner", winner, res->n_rounds, 1, 0);
+	json_decref(rep);
+	tally_rcv_result_free(res);
+	tally_rcv_ballots_free(b);
+	return bad;
+}
+
+/* Minneapolis 2013 (33 rounds) and 2017 (6 rounds): RCTab's reports of the
+ * city's cast vote records, every figure of every round. 2013 exhausts a
+ * ballot at an overvote, 2017 passes over it (the configurations). The
+ * controls: 2013 with an overvote passed over, and with skipped rankings
+ * unlimited, does not give the report. */
+static void test_real_minneapolis(void **state)
+{
+	(void)state;
+	const char *d = "data/rcv/minneapolis/";
+	char ballots[128], report[128];
+	snprintf(ballots, sizeof ballots, "%s2013-ballots.csv", d);
+	snprintf(report, sizeof report, "%s2013_minneapolis_mayor_expected_detailed_report.json", d);
+	assert_int_equal(check_rctab(ballots, report, TALLY_RCV_OV_EXHAUST, 1), 0);
+	fprintf(stderr, "(controls: the next mismatches are expected)\n");
+	assert_true(check_rctab(ballots, report, TALLY_RCV_OV_SKIP, 1) > 0);
+	assert_true(check_rctab(ballots, report, TALLY_RCV_OV_EXHAUST, TALLY_RCV_UNLIMITED) > 0);
+	snprintf(ballots, sizeof ballots, "%s2017-ballots.csv", d);
+	snprintf(report, sizeof report, "%s2017_minneapolis_mayor_expected_detailed_report.json", d);
+	assert_int_equal(check_rctab(ballots, report, TALLY_RCV_OV_SKIP, 1), 0);
+}
+
+/* --- Scotland 2017: the official stage sheets (data/rcv/scotland-2017) --- */
+
+/* A total as the sheet prints it ("1364.82", "874.00000", "0") in units of
+ * 10^-5, and how many decimals it has. */
+static uint64_t sheet_value(const char *s, int *decimals)
+{
+	uint64_t v = 0;
+	int dec = -1;
+	assert_true(*s != '\0');
+	for (; *s; s++) {
+		if (*s == '.' && dec < 0) {
+			dec = 0;
+			continue;
+		}
+		assert_true(*s >= '0' && *s <= '9');
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (dec >= 0)
+			dec++;
+	}
+	if (dec < 0)
+		dec = 0;
+	assert_true(dec <= 5);
+	for (int i = dec; i < 5; i++)
+		v *= 10;
+	*decimals = dec;
+	return v;
+}
+
+static char upper(char c)
+{
+	return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+}
+
+/* The candidate of the ballots that is the sheet's (Firstname, Surname):
+ * blt2csv.awk's id ends in the surname and starts with the first name; the
+ * sheets spell some first names otherwise ("Gord", "Gordon William"), so the
+ * surname and the first initial are matched, and the match must be unique. */
+static uint32_t sheet_cand(const tally_rcv_ballots *b, uint32_t n, const char *first,
+                           const char *surname)
+{
+	uint32_t found = UINT32_MAX;
+	for (uint32_t c = 0; c < n; c++) {
+		const char *id = tally_rcv_candidate_id(b, c);
+		const char *last = strrchr(id, '_');
+		last = last ? last + 1 : id;
+		if (strlen(last) != strlen(surname) || upper(id[0]) != upper(first[0]))
+			continue;
+		bool same = true;
+		for (size_t i = 0; last[i]; i++)
+			same = same && upper(last[i]) == upper(surname[i]);
+		if (same) {
+			assert_true(found == UINT32_MAX);
+			found = c;
+		}
+	}
+	if (found == UINT32_MAX)
+		fprintf(stderr, "the sheet's %s %s is no candidate of the ballots\n", first, surname);
+	assert_true(found != UINT32_MAX);
+	return found;
+}
+
+/* Counts a ward by the Scottish rules with the tie policy "tie" and
+ * compares the sheet: the quota, the valid poll, the number of stages,
+ * every candidate's total at every stage (exactly where the sheet has five
+ * decimals, else to the decimals it prints), and at the last stage who was
+ * elected or excluded at which stage. */
+static int check_sheet(const char *ballots, const char *sheet, tally_rcv_tie tie)
+{
+	tally_rcv_ballots *b = csv_file(ballots);
+	json_t *j = json_file(sheet);
+	const json_t *con = json_object_get(j, "Constituency");
+	const json_t *info = json_object_get(con, "countInfo");
+	const json_t *group = json_object_get(con, "countGroup");
+	assert_true(json_is_array(group));
+	tally_rcv_rules r;
+	tally_rcv_rules_default(&r, TALLY_RCV_SCOTTISH);
+	r.seats = (uint32_t)json_count(json_object_get(info, "Number_Of_Seats"));
+	r.tie[0] = tie;
+	r.n_tie = 1;
+	tally_rcv_result *res = count(b, &r);
+	assert_int_equal(res->state, TALLY_RCV_DONE);
+	assert_conserved(res);
+
+	int bad = 0;
+	uint64_t quota = json_count(json_object_get(info, "Quota"));
+	if (res->quota != quota * SC)
+		bad = mismatch(bad, "quota", "", 1, quota * SC, res->quota);
+	uint64_t valid = json_count(json_object_get(info, "Valid_Poll"));
+	if (res->valid != valid)
+		bad = mismatch(bad, "valid poll", "", 1, valid, res->valid);
+	uint32_t stages = 0, checked = 0;
+	size_t i;
+	const json_t *row;
+	json_array_foreach(group, i, row) {
+		uint64_t s = json_count(json_object_get(row, "Count_Number"));
+		assert_true(s >= 1 && s < 1000);
+		if (s > stages)
+			stages = (uint32_t)s;
+	}
+	if (stages != res->n_rounds)
+		bad = mismatch(bad, "number of", "stages", 0, stages, res->n_rounds);
+	bool *seen = calloc(res->n_candidates, sizeof *seen);
+	assert_non_null(seen);
+	json_array_foreach(group, i, row) {
+		uint32_t s = (uint32_t)json_count(json_object_get(row, "Count_Number"));
+		const char *first = json_string_value(json_object_get(row, "Firstname"));
+		const char *surname = json_string_value(json_object_get(row, "Surname"));
+		assert_non_null(first);
+		assert_non_null(surname);
+		uint32_t c = sheet_cand(b, res->n_candidates, first, surname);
+		if (s > res->n_rounds)
+			continue;
+		int dec;
+		uint64_t want =
+		    sheet_value(json_string_value(json_object_get(row, "Total_Votes")), &dec);
+		uint64_t got = res->rounds[s - 1].votes[c];
+		uint64_t half = 0; /* half a unit of the last printed decimal */
+		if (dec < 5) {
+			half = 5;
+			for (int k = dec + 1; k < 5; k++)
+				half *= 10;
+		}
+		uint64_t diff = got > want ? got - want : want - got;
+		if (diff > half)
+			bad = mismatch(bad, "total of", surname, s, want, got);
+		checked++;
+		if (s != stages)
+			continue;
+		seen[c] = true;
+		const char *st = json_string_value(json_object_get(row, "Status"));
+		const json_t *on = json_object_get(row, "Occurred_On_Count");
+		uint64_t when = json_is_string(on) && !*json_string_value(on) ? 0 : json_count(on);
+		tally_rcv_status want_status = TALLY_RCV_CONTINUING;
+		if (st && strcmp(st, "Elected") == 0)
+			want_status = TALLY_RCV_ELECTED;
+		else if (st && strcmp(st, "Excluded") == 0)
+			want_status = TALLY_RCV_EXCLUDED;
+		else
+			assert_true(st && !*st);
+		if (res->status[c] != want_status || res->decided_in[c] != when)
+			bad = mismatch(bad, "stage elected or excluded:", surname, s, when,
+			               res->decided_in[c]);
+	}
+	/* every candidate of the ballots is on the sheet's last stage */
+	for (uint32_t c = 0; c < res->n_candidates; c++)
+		assert_true(seen[c]);
+	assert_true(checked == (uint64_t)stages * res->n_candidates);
+	free(seen);
+	json_decref(j);
+	tally_rcv_result_free(res);
+	tally_rcv_ballots_free(b);
+	return bad;
+}
+
+/* Three wards of 2017, every total of every stage as the official sheets
+ * give it: Renfrewshire ward 3 (9 stages, the equal surpluses of Graham and
+ * Sharkey at stage 6), Glasgow ward 19 Shettleston (11 stages), Dundee ward
+ * 2 Lochee (10 stages). The control: Renfrewshire with the tie policy
+ * 'first' transfers Graham's surplus first, and stage 7 is not the
+ * sheet's. */
+static void test_real_scotland(void **state)
+{
+	(void)state;
+	const char *d = "data/rcv/scotland-2017/";
+	static const char *const wards[][2] = {
+	    {"renfrewshire_2017_ward3.csv", "renfrewshire-S13003077-ResultsJson.json"},
+	    {"glasgow_2017_ward19.csv", "glasgow-city-S13002985-ResultsJson.json"},
+	    {"dundee_2017_ward2.csv", "dundee-city-S13002546-ResultsJson.json"},
+	};
+	char ballots[128], sheet[128];
+	for (size_t w = 0; w < sizeof wards / sizeof wards[0]; w++) {
+		snprintf(ballots, sizeof ballots, "%s%s", d, wards[w][0]);
+		snprintf(sheet, sizeof sheet, "%s%s", d, wards[w][1]);
+		assert_int_equal(check_sheet(ballots, sheet, TALLY_RCV_TIE_PREVIOUS), 0);
+	}
+	snprintf(ballots, sizeof ballots, "%s%s", d, wards[0][0]);
+	snprintf(sheet, sizeof sheet, "%s%s", d, wards[0][1]);
+	fprintf(stderr, "(control: the next mismatches are expected)\n");
+	assert_true(check_sheet(ballots, sheet, TALLY_RCV_TIE_FIRST) > 0);
+}
+
 static void test_count_errors(void **state)
 {
 	(void)state;
@@ -944,6 +1357,7 @@ int main(void)
 	    cmocka_unit_test(test_scottish_hand),   cmocka_unit_test(test_meek_hand),
 	    cmocka_unit_test(test_properties),      cmocka_unit_test(test_csv_reader),
 	    cmocka_unit_test(test_cdf_reader),      cmocka_unit_test(test_nist_gen01),
+	    cmocka_unit_test(test_real_minneapolis), cmocka_unit_test(test_real_scotland),
 	    cmocka_unit_test(test_count_errors),    cmocka_unit_test(test_alloc_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

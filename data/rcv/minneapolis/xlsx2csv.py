@@ -9,7 +9,8 @@ the CSV of rankings that `tally rcv` reads (docs/methods-rcv.md, "Input").
 Only the Python standard library is used: an .xlsx file is a zip archive of
 XML parts (ECMA-376 Part 1, SpreadsheetML): xl/sharedStrings.xml holds the
 strings, xl/worksheets/sheet1.xml the cells, a cell of type "s" giving the
-index of its string.
+index of its string. The sheet (17 and 23 MB of XML here) is read with expat,
+row by row.
 
 What changes on the way:
   - each candidate's name becomes an id (tally ids are 1-64 characters of
@@ -31,6 +32,7 @@ import re
 import sys
 import zipfile
 import xml.etree.ElementTree as ET
+import xml.parsers.expat
 
 NS = '{http://schemas.openxmlformats.org/spreadsheetml/2006/main}'
 KEEP = {'undervote', 'overvote', 'UWI'}
@@ -45,42 +47,70 @@ def col(ref):
     return ref.rstrip('0123456789')
 
 
+def sheet_rows(xml_bytes, strings):
+    """The rows of a worksheet as (row number, {column: value}), read with
+    expat (a cell's value is its <v>: an index into the shared strings when
+    the cell's type t is "s", else the text itself)."""
+    rows = []
+    cells = {}
+    cell = {'r': None, 't': None, 'v': None}
+    text = []
+    row = [None]
+
+    def start(name, attrs):
+        if name == 'row':
+            row[0] = attrs.get('r')
+            cells.clear()
+        elif name == 'c':
+            cell['r'], cell['t'], cell['v'] = attrs.get('r'), attrs.get('t'), ''
+        elif name == 'v':
+            text.clear()
+
+    def end(name):
+        if name == 'v':
+            cell['v'] = ''.join(text)
+            text.clear()
+        elif name == 'c':
+            v = cell['v']
+            if cell['t'] == 's' and v != '':
+                v = strings[int(v)]
+            cells[col(cell['r'])] = v
+        elif name == 'row':
+            rows.append((row[0], dict(cells)))
+
+    p = xml.parsers.expat.ParserCreate()
+    p.StartElementHandler = start
+    p.EndElementHandler = end
+    p.CharacterDataHandler = text.append
+    p.Parse(xml_bytes, True)
+    return rows
+
+
 def main():
     if len(sys.argv) != 2:
         fail('usage: xlsx2csv.py FILE.xlsx > FILE.csv')
     with zipfile.ZipFile(sys.argv[1]) as z:
         strings = [''.join(t.text or '' for t in si.iter(NS + 't'))
                    for si in ET.fromstring(z.read('xl/sharedStrings.xml')).findall(NS + 'si')]
-        sheet = ET.fromstring(z.read('xl/worksheets/sheet1.xml'))
-
-    def value(c):
-        v = c.find(NS + 'v')
-        if v is None:
-            return ''
-        if c.get('t') == 's':
-            return strings[int(v.text)]
-        return v.text or ''
-
-    rows = sheet.find(NS + 'sheetData').findall(NS + 'row')
+        rows = sheet_rows(z.read('xl/worksheets/sheet1.xml'), strings)
     if not rows:
         fail('no rows')
-    header = [value(c) for c in rows[0].findall(NS + 'c')]
-    if len(header) != 5 or header[0] != 'Precinct' or header[4].lower() != 'count':
+    header = [rows[0][1].get(c, '') for c in 'ABCDE']
+    if len(rows[0][1]) != 5 or header[0] != 'Precinct' or header[4].lower() != 'count':
         fail('unexpected header %r' % (header,))
 
     ids = {}
     groups = {}
     ballots = 0
-    for r in rows[1:]:
-        cells = {col(c.get('r')): value(c) for c in r.findall(NS + 'c')}
+    for rownum, cells in rows[1:]:
         n = cells.get('E', '')
         if not n.isdigit() or int(n) < 1 or not cells.get('A'):
-            fail('row %s: no precinct or no Count of 1 or more' % r.get('r'))
+            fail('row %s: no precinct or no Count of 1 or more' % rownum)
         ranks = []
         for letter in 'BCD':
             name = cells.get(letter, '')
             if name == '':
-                fail('row %s: an empty choice %s' % (r.get('r'), letter))
+                fail('row %s: an empty choice %s' % (rownum, letter))
             if name in KEEP:
                 ranks.append(name)
                 continue

@@ -27,7 +27,15 @@ extern "C" {
 #define TALLY_NOTE_MAX_NAME 256             /* bytes in a key name or origin */
 #define TALLY_NOTE_MAX_SIGS 100             /* signature lines in one note */
 #define TALLY_NOTE_MAX_BYTES (1u << 20)     /* a whole signed note */
-#define TALLY_LOG_MAX_ENTRY_BYTES (TALLY_MAX_DEF_BYTES + (1u << 20)) /* one entry */
+/* A log entry is at most 65,535 bytes, so that every entry fits the uint16
+ * framing of an entry bundle (c2sp.org/tlog-tiles); a byte field over
+ * TALLY_LOG_INLINE_MAX bytes is logged by its SHA-256 and length, and its
+ * bytes (the body) are kept and served beside the log (docs/log-format.md,
+ * "Large bodies"). The bound is checked in entry.c: the largest entry with
+ * an inline field of TALLY_LOG_INLINE_MAX bytes is 62,681 bytes. */
+#define TALLY_LOG_MAX_ENTRY_BYTES 65535u
+#define TALLY_LOG_INLINE_MAX 61440u         /* bytes of a byte field held in the entry */
+#define TALLY_LOG_MAX_BODY_BYTES (TALLY_MAX_DEF_BYTES + (1u << 20)) /* one body */
 
 /* A SHA-256 value. */
 typedef struct tally_hash {
@@ -272,10 +280,18 @@ typedef enum tally_log_type {
 	TALLY_LOG_REJECTED = 6    /* a signed submission that was refused (evidence) */
 } tally_log_type;
 
-/* A byte string inside an entry: borrowed from the caller's buffer. */
+/* A byte field of an entry (a "blob": the definition, a protocol's or a
+ * rejected submission's body, a results statement). Up to
+ * TALLY_LOG_INLINE_MAX bytes it is held in the entry and "p" is borrowed
+ * from the caller's buffer. Larger, it is logged by hash: the entry holds
+ * its length and SHA-256 ("by_hash", "hash"), and its bytes, the body, are
+ * kept beside the log; decoding then gives p == NULL until the body is
+ * attached (tally_log_bytes_attach). */
 typedef struct tally_log_bytes {
 	const uint8_t *p;
 	size_t len;
+	bool by_hash;       /* len > TALLY_LOG_INLINE_MAX: the entry holds "hash" */
+	tally_hash hash;    /* SHA-256 of the len bytes, when by_hash */
 } tally_log_bytes;
 
 /* One entry. Strings are NUL-terminated copies (ids: 1..TALLY_MAX_ID_LEN of
@@ -322,24 +338,50 @@ typedef struct tally_log_entry {
 } tally_log_entry;
 
 /* tally_log_entry_encode writes the canonical bytes of "e" (freed with
- * tally_free). Errors: TALLY_EINVAL (L012) for a field out of its rules,
- * TALLY_ELIMIT (L016) for an entry over TALLY_LOG_MAX_ENTRY_BYTES,
- * TALLY_ENOMEM. */
+ * tally_free). A byte field over TALLY_LOG_INLINE_MAX bytes is written as
+ * its length and SHA-256: the "hash" given when "by_hash" is set (the
+ * caller vouches that it is the SHA-256 of the body; "p" is not read),
+ * else the SHA-256 of the "len" bytes at "p", computed here. The caller
+ * keeps the body (tally_log_entry_blob finds the field). Errors:
+ * TALLY_EINVAL (L012) for a field out of its rules (by_hash on a field of
+ * TALLY_LOG_INLINE_MAX bytes or less included), TALLY_ELIMIT (L016) for a
+ * body over TALLY_LOG_MAX_BODY_BYTES, TALLY_ENOMEM. */
 TALLY_API int tally_log_entry_encode(const tally_log_entry *e, uint8_t **out, size_t *out_len,
                                      tally_error *err);
-/* tally_log_entry_decode reads canonical bytes; byte fields of "out" point
- * into "buf". Only canonical input is accepted, so encode(decode(b)) == b.
- * Errors: TALLY_EINVAL L012 (truncated, trailing bytes, a field out of its
- * rules), L013 (an unknown type or version); TALLY_ELIMIT L016. */
+/* tally_log_entry_decode reads canonical bytes; inline byte fields of "out"
+ * point into "buf", a field logged by hash has by_hash set, its length and
+ * SHA-256, and p == NULL. Only canonical input is accepted, so
+ * encode(decode(b)) == b. Errors: TALLY_EINVAL L012 (truncated, trailing
+ * bytes, a field out of its rules), L013 (an unknown type or version: a
+ * tally/v1 entry is L013 too); TALLY_ELIMIT L016 (an entry over
+ * TALLY_LOG_MAX_ENTRY_BYTES, a body over TALLY_LOG_MAX_BODY_BYTES). */
 TALLY_API int tally_log_entry_decode(const uint8_t *buf, size_t len, tally_log_entry *out,
                                      tally_error *err);
 /* The name of an entry type ("protocol"), or "?" */
 TALLY_API const char *tally_log_type_name(tally_log_type t);
 
+/* tally_log_entry_blob returns the entry's one byte field that may be
+ * large (the definition, a protocol's or rejected submission's body, a
+ * results statement: the blob), or NULL for a type without one (key,
+ * annulment). It points into "e". */
+TALLY_API tally_log_bytes *tally_log_entry_blob(tally_log_entry *e);
+
+/* tally_sha256 writes SHA-256(data) (FIPS 180-4): what a body logged by
+ * hash is named by. */
+TALLY_API void tally_sha256(const void *data, size_t len, tally_hash *out);
+
+/* tally_log_bytes_attach gives a field logged by hash its body: "body" must
+ * be exactly b->len bytes whose SHA-256 is b->hash; then b->p = body
+ * (borrowed). TALLY_EINVAL (L033) otherwise, "b" untouched; a field held
+ * inline is left as it is (TALLY_OK). */
+TALLY_API int tally_log_bytes_attach(tally_log_bytes *b, const uint8_t *body, size_t len,
+                                     tally_error *err);
+
 /* tally_log_entry_check_signature checks a protocol or rejected entry
  * against the registered key "pub": the key id must be that of "pub" and the
- * signature must verify over the body. TALLY_EINVAL (L014) otherwise, or
- * for an entry of another type. */
+ * signature must verify over the body. TALLY_EINVAL (L014) otherwise, for
+ * an entry of another type, or for a body logged by hash that was not
+ * attached. */
 TALLY_API int tally_log_entry_check_signature(const tally_log_entry *e, const uint8_t pub[32],
                                               tally_error *err);
 

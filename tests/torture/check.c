@@ -101,10 +101,10 @@ static uint32_t be32(const unsigned char *p)
  * another type, -1 if malformed */
 static int decode_protocol(const unsigned char *e, size_t n, logged *out)
 {
-	static const char tag[] = "tally/v1/protocol";
+	static const char tag[] = "tally/v2/protocol";
 	size_t tl = sizeof tag;  /* with its NUL */
 	if (n < tl || memcmp(e, tag, tl) != 0)
-		return strncmp((const char *)e, "tally/v1/", 9) == 0 ? 0 : -1;
+		return strncmp((const char *)e, "tally/v2/", 9) == 0 ? 0 : -1;
 	size_t at = tl + 8;
 	if (at + 4 > n)
 		return -1;

@@ -1028,7 +1028,7 @@ static void test_entries_round_trip(void **state)
 		assert_int_equal(tally_log_entry_encode(&e[i], &b, &n, &err), TALLY_OK);
 		/* the tag opens the entry */
 		char tag[40];
-		snprintf(tag, sizeof tag, "tally/v1/%s", tally_log_type_name(e[i].type));
+		snprintf(tag, sizeof tag, "tally/v2/%s", tally_log_type_name(e[i].type));
 		assert_memory_equal(b, tag, strlen(tag) + 1);
 		tally_log_entry d;
 		assert_int_equal(tally_log_entry_decode(b, n, &d, &err), TALLY_OK);
@@ -1090,14 +1090,18 @@ static void test_entries_errors(void **state)
 	fill_entries(e, pub, sk);
 
 	/* L013: unknown type, unknown version, not an entry at all */
-	assert_int_equal(tally_log_entry_decode((const uint8_t *)"tally/v1/ballot\0", 16, &d, &err),
+	assert_int_equal(tally_log_entry_decode((const uint8_t *)"tally/v2/ballot\0", 16, &d, &err),
 	                 TALLY_EINVAL);
 	assert_string_equal(err.code, "L013");
 	assert_int_equal(tally_log_entry_encode(&e[2], &b, &n, NULL), TALLY_OK);
-	b[7] = '2';   /* tally/v2/protocol */
+	b[7] = '3';   /* tally/v3/protocol */
 	assert_int_equal(tally_log_entry_decode(b, n, &d, &err), TALLY_EINVAL);
 	assert_string_equal(err.code, "L013");
-	b[7] = '1';
+	b[7] = '1';   /* tally/v1/protocol: the format of an earlier tally */
+	assert_int_equal(tally_log_entry_decode(b, n, &d, &err), TALLY_EINVAL);
+	assert_string_equal(err.code, "L013");
+	assert_non_null(strstr(err.msg, "earlier tally"));
+	b[7] = '2';
 	assert_int_equal(tally_log_entry_decode((const uint8_t *)"", 0, &d, &err), TALLY_EINVAL);
 	assert_string_equal(err.code, "L013");
 
@@ -1148,7 +1152,7 @@ static void test_entries_errors(void **state)
 	assert_string_equal(tally_log_type_name(x.type), "?");
 	/* a stored annulment whose kind byte was changed */
 	assert_int_equal(tally_log_entry_encode(&e[3], &b, &n, NULL), TALLY_OK);
-	size_t kind_at = strlen("tally/v1/annulment") + 1 + 8;
+	size_t kind_at = strlen("tally/v2/annulment") + 1 + 8;
 	assert_int_equal(b[kind_at], 1);
 	b[kind_at] = 7;
 	assert_int_equal(tally_log_entry_decode(b, n, &d, &err), TALLY_EINVAL);
@@ -1163,13 +1167,138 @@ static void test_entries_errors(void **state)
 
 	/* L016: the size limit is checked before the bytes are read */
 	x = e[0];
-	x.u.definition.definition.len = TALLY_LOG_MAX_ENTRY_BYTES;
+	x.u.definition.definition.len = TALLY_LOG_MAX_BODY_BYTES + 1u;
 	assert_int_equal(tally_log_entry_encode(&x, &b, &n, &err), TALLY_ELIMIT);
 	assert_string_equal(err.code, "L016");
-	assert_int_equal(tally_log_entry_decode((const uint8_t *)"tally/v1/key", TALLY_LOG_MAX_ENTRY_BYTES + 1u,
+	assert_int_equal(tally_log_entry_decode((const uint8_t *)"tally/v2/key", TALLY_LOG_MAX_ENTRY_BYTES + 1u,
 	                                        &d, &err),
 	                 TALLY_ELIMIT);
 	assert_string_equal(err.code, "L016");
+}
+
+/* A blob over TALLY_LOG_INLINE_MAX bytes: logged by hash, byte by byte as
+ * docs/log-format.md says, at and around the bound. */
+static void test_entries_large(void **state)
+{
+	(void)state;
+	tally_log_entry e[6], d, x;
+	uint8_t pub[32], sk[64], *b = NULL, *b2 = NULL;
+	size_t n = 0, n2 = 0;
+	tally_error err = TALLY_ERROR_INIT;
+	size_t big = TALLY_LOG_INLINE_MAX + 1;
+	uint8_t *def = malloc(big + 1);
+	tally_hash h;
+	static const char tag[] = "tally/v2/definition";
+
+	fill_entries(e, pub, sk);
+	for (size_t i = 0; i < big + 1; i++)
+		def[i] = (uint8_t)('a' + i % 26);
+	/* exactly TALLY_LOG_INLINE_MAX bytes: inline */
+	x = e[0];
+	x.u.definition.definition.p = def;
+	x.u.definition.definition.len = TALLY_LOG_INLINE_MAX;
+	assert_int_equal(tally_log_entry_encode(&x, &b, &n, &err), TALLY_OK);
+	assert_int_equal(n, sizeof tag + 8 + 4 + 10 + 4 + TALLY_LOG_INLINE_MAX);
+	assert_int_equal(tally_log_entry_decode(b, n, &d, &err), TALLY_OK);
+	assert_false(d.u.definition.definition.by_hash);
+	assert_ptr_equal(d.u.definition.definition.p, b + n - TALLY_LOG_INLINE_MAX);
+	tally_free(b);
+	/* one more: the tag, the time, the election, the length, the SHA-256 */
+	x.u.definition.definition.len = big;
+	assert_int_equal(tally_log_entry_encode(&x, &b, &n, &err), TALLY_OK);
+	assert_int_equal(n, sizeof tag + 8 + 4 + 10 + 4 + 32);
+	assert_memory_equal(b, tag, sizeof tag);
+	assert_memory_equal(b + sizeof tag + 8, "\0\0\0\x0a" "az-mm-2024", 14);
+	assert_memory_equal(b + sizeof tag + 22, "\0\0\xf0\x01", 4);  /* 61,441 */
+	tally_sha256(def, big, &h);
+	assert_memory_equal(b + n - 32, h.b, 32);
+	assert_int_equal(tally_log_entry_decode(b, n, &d, &err), TALLY_OK);
+	assert_true(d.u.definition.definition.by_hash);
+	assert_null(d.u.definition.definition.p);
+	assert_int_equal(d.u.definition.definition.len, big);
+	assert_memory_equal(d.u.definition.definition.hash.b, h.b, 32);
+	assert_ptr_equal(tally_log_entry_blob(&d), &d.u.definition.definition);
+	assert_null(tally_log_entry_blob(&e[1]));
+	assert_null(tally_log_entry_blob(&e[3]));
+	/* encode(decode(b)) == b, from the hash alone */
+	assert_int_equal(tally_log_entry_encode(&d, &b2, &n2, &err), TALLY_OK);
+	assert_int_equal(n2, n);
+	assert_memory_equal(b2, b, n);
+	tally_free(b2);
+	/* the body: right, one byte changed, one byte short (L033) */
+	tally_log_bytes at = d.u.definition.definition;
+	assert_int_equal(tally_log_bytes_attach(&at, def, big, &err), TALLY_OK);
+	assert_ptr_equal(at.p, def);
+	at = d.u.definition.definition;
+	def[100] ^= 1;
+	assert_int_equal(tally_log_bytes_attach(&at, def, big, &err), TALLY_EINVAL);
+	assert_string_equal(err.code, "L033");
+	assert_null(at.p);
+	def[100] ^= 1;
+	assert_int_equal(tally_log_bytes_attach(&at, def, big - 1, &err), TALLY_EINVAL);
+	assert_string_equal(err.code, "L033");
+	/* an inline field is left as it is */
+	at = e[4].u.results.statement;
+	assert_int_equal(tally_log_bytes_attach(&at, def, 3, &err), TALLY_OK);
+	assert_ptr_equal(at.p, e[4].u.results.statement.p);
+	/* the inline form of 61,441 bytes is not canonical: read as a hash
+	 * with bytes after the last field */
+	tally_free(b);
+	b = malloc(sizeof tag + 8 + 14 + 4 + big);
+	memcpy(b, tag, sizeof tag);
+	memset(b + sizeof tag, 0, 8);
+	memcpy(b + sizeof tag + 8, "\0\0\0\x0a" "az-mm-2024" "\0\0\xf0\x01", 18);
+	memcpy(b + sizeof tag + 26, def, big);
+	assert_int_equal(tally_log_entry_decode(b, sizeof tag + 26 + big, &d, &err), TALLY_EINVAL);
+	assert_string_equal(err.code, "L012");
+	/* a length over the body limit (L016) */
+	memcpy(b + sizeof tag + 22, "\x20\x10\x00\x01", 4);
+	assert_int_equal(tally_log_entry_decode(b, sizeof tag + 26 + 32, &d, &err), TALLY_ELIMIT);
+	assert_string_equal(err.code, "L016");
+	free(b);
+	b = NULL;
+	/* by_hash on a field held inline is out of its rules (L012) */
+	x.u.definition.definition.len = 100;
+	x.u.definition.definition.by_hash = true;
+	assert_int_equal(tally_log_entry_encode(&x, &b, &n, &err), TALLY_EINVAL);
+	assert_string_equal(err.code, "L012");
+	/* a given hash is written as it is, "p" not read */
+	x.u.definition.definition.len = big;
+	x.u.definition.definition.p = NULL;
+	x.u.definition.definition.hash = h;
+	assert_int_equal(tally_log_entry_encode(&x, &b, &n, &err), TALLY_OK);
+	assert_memory_equal(b + n - 32, h.b, 32);
+	tally_free(b);
+
+	/* a large signed body: the signature is checked once the body is attached */
+	x = e[2];
+	tally_ed25519_sign(sk, def, big, x.u.protocol.sig);
+	x.u.protocol.body.p = def;
+	x.u.protocol.body.len = big;
+	assert_int_equal(tally_log_entry_encode(&x, &b, &n, &err), TALLY_OK);
+	assert_int_equal(tally_log_entry_decode(b, n, &d, &err), TALLY_OK);
+	assert_int_equal(tally_log_entry_check_signature(&d, pub, &err), TALLY_EINVAL);
+	assert_string_equal(err.code, "L014");
+	assert_int_equal(tally_log_bytes_attach(&d.u.protocol.body, def, big, &err), TALLY_OK);
+	assert_int_equal(tally_log_entry_check_signature(&d, pub, &err), TALLY_OK);
+	tally_free(b);
+
+	/* the largest entry of all: a rejected submission with every field at
+	 * its limit and a body held inline, 62,681 bytes */
+	x = e[5];
+	memset(x.u.rejected.station, 'S', TALLY_MAX_ID_LEN);
+	x.u.rejected.station[TALLY_MAX_ID_LEN] = '\0';
+	memset(x.u.rejected.code, 'C', 15);
+	x.u.rejected.code[15] = '\0';
+	memset(x.u.rejected.reason, 'r', TALLY_MAX_REASON_LEN);
+	x.u.rejected.reason[TALLY_MAX_REASON_LEN] = '\0';
+	x.u.rejected.body.p = def;
+	x.u.rejected.body.len = TALLY_LOG_INLINE_MAX;
+	assert_int_equal(tally_log_entry_encode(&x, &b, &n, &err), TALLY_OK);
+	assert_int_equal(n, 62681);
+	assert_true(n <= TALLY_TILE_MAX_ENTRY);
+	tally_free(b);
+	free(def);
 }
 
 static void test_entries_out_of_memory(void **state)
@@ -1216,6 +1345,7 @@ int main(void)
 		cmocka_unit_test(test_cosignature),
 		cmocka_unit_test(test_entries_round_trip),
 		cmocka_unit_test(test_entries_errors),
+		cmocka_unit_test(test_entries_large),
 		cmocka_unit_test(test_entries_out_of_memory),
 	};
 	return cmocka_run_group_tests_name("ledger", tests, NULL, NULL);

@@ -6,16 +6,21 @@
  * 32-bit length. Every field has one spelling and nothing may follow the
  * last, so an entry has exactly one encoding: decoding then encoding gives
  * back the same bytes. Signed bytes (a commission's protocol) are carried
- * as they were submitted, never re-serialised.
+ * as they were submitted, never re-serialised. A byte field (a blob) over
+ * TALLY_LOG_INLINE_MAX bytes is written as its length and SHA-256, its bytes
+ * kept beside the log, so that no entry is over 65,535 bytes and every one
+ * fits an entry bundle of c2sp.org/tlog-tiles.
  */
 #include "core/ledger/ledger_int.h"
+
+#include <sodium.h>
 
 static const char *const type_names[] = {
 	NULL, "definition", "key", "protocol", "annulment", "results", "rejected",
 };
 #define N_TYPES 6
 #define TAG_PREFIX "tally/"
-#define TAG_VERSION "v1/"
+#define TAG_VERSION "v2/"
 
 const char *tally_log_type_name(tally_log_type t)
 {
@@ -54,6 +59,26 @@ static void put_bytes(writer *w, const uint8_t *p, size_t n)
 		tally__buf_add(&w->b, (const char *)p, n);
 }
 
+/* A blob: u32 length, then the bytes when they are at most
+ * TALLY_LOG_INLINE_MAX, else their SHA-256 (computed here unless given). */
+static void put_blob(writer *w, const tally_log_bytes *b)
+{
+	uint8_t l[4];
+	tally_hash h;
+
+	if (b->len <= TALLY_LOG_INLINE_MAX) {
+		put_bytes(w, b->p, b->len);
+		return;
+	}
+	ledger__put_u32(l, (uint32_t)b->len);
+	tally__buf_add(&w->b, (const char *)l, 4);
+	if (b->by_hash)
+		h = b->hash;
+	else
+		tally_sha256(b->p, b->len, &h);
+	tally__buf_add(&w->b, (const char *)h.b, TALLY_HASH_SIZE);
+}
+
 static void put_str(writer *w, const char *s)
 {
 	put_bytes(w, (const uint8_t *)s, strlen(s));
@@ -83,9 +108,13 @@ static bool code_ok(const char *s, size_t n)
 	return true;
 }
 
+/* a blob: held inline up to TALLY_LOG_INLINE_MAX bytes (then never
+ * by_hash), by hash above (then with its bytes or its hash) */
 static bool bytes_ok(const tally_log_bytes *b)
 {
-	return b->len == 0 || b->p != NULL;
+	if (b->len > TALLY_LOG_INLINE_MAX)
+		return b->by_hash || b->p != NULL;
+	return !b->by_hash && (b->len == 0 || b->p != NULL);
 }
 
 /* Checks every field of "e"; returns the name of the first bad one. */
@@ -140,25 +169,50 @@ static const char *entry_bad_field(const tally_log_entry *e)
 	return "type";
 }
 
-/* The largest byte field of "e" (the only part that can be large). */
-static size_t big_field(const tally_log_entry *e)
+tally_log_bytes *tally_log_entry_blob(tally_log_entry *e)
 {
 	switch (e->type) {
-	case TALLY_LOG_DEFINITION: return e->u.definition.definition.len;
-	case TALLY_LOG_PROTOCOL: return e->u.protocol.body.len;
-	case TALLY_LOG_RESULTS: return e->u.results.statement.len;
-	case TALLY_LOG_REJECTED: return e->u.rejected.body.len;
-	default: return 0;
+	case TALLY_LOG_DEFINITION: return &e->u.definition.definition;
+	case TALLY_LOG_PROTOCOL: return &e->u.protocol.body;
+	case TALLY_LOG_RESULTS: return &e->u.results.statement;
+	case TALLY_LOG_REJECTED: return &e->u.rejected.body;
+	default: return NULL;
 	}
+}
+
+void tally_sha256(const void *data, size_t len, tally_hash *out)
+{
+	crypto_hash_sha256(out->b, data, len);
+}
+
+int tally_log_bytes_attach(tally_log_bytes *b, const uint8_t *body, size_t len,
+                           tally_error *err)
+{
+	tally_hash h;
+
+	if (!b->by_hash)
+		return TALLY_OK;
+	if (len != b->len)
+		return tally_error_set(err, TALLY_EINVAL, "L033", "body",
+		                       "the body is %zu bytes; its entry logs %zu", len, b->len);
+	tally_sha256(body, len, &h);
+	if (!tally_hash_equal(&h, &b->hash))
+		return tally_error_set(err, TALLY_EINVAL, "L033", "body",
+		                       "the body's bytes do not give the SHA-256 its entry logs");
+	b->p = body;
+	return TALLY_OK;
 }
 
 int tally_log_entry_encode(const tally_log_entry *e, uint8_t **out, size_t *out_len,
                            tally_error *err)
 {
+	const tally_log_bytes *blob = tally_log_entry_blob((tally_log_entry *)e);
+
 	/* the limit first: a byte field's length is all we may trust of it */
-	if (big_field(e) > TALLY_LOG_MAX_ENTRY_BYTES - 4096)
+	if (blob && blob->len > TALLY_LOG_MAX_BODY_BYTES)
 		return tally_error_set(err, TALLY_ELIMIT, "L016", NULL,
-		                       "a log entry is at most %u bytes", TALLY_LOG_MAX_ENTRY_BYTES);
+		                       "a log entry's %s is at most %u bytes",
+		                       tally_log_type_name(e->type), TALLY_LOG_MAX_BODY_BYTES);
 	const char *bad = entry_bad_field(e);
 	if (bad)
 		return tally_error_set(err, TALLY_EINVAL, "L012", bad,
@@ -172,7 +226,7 @@ int tally_log_entry_encode(const tally_log_entry *e, uint8_t **out, size_t *out_
 	switch (e->type) {
 	case TALLY_LOG_DEFINITION:
 		put_str(&w, e->u.definition.election);
-		put_bytes(&w, e->u.definition.definition.p, e->u.definition.definition.len);
+		put_blob(&w, &e->u.definition.definition);
 		break;
 	case TALLY_LOG_KEY:
 		put_str(&w, e->u.key.station);
@@ -183,7 +237,7 @@ int tally_log_entry_encode(const tally_log_entry *e, uint8_t **out, size_t *out_
 		put_u64(&w, e->u.protocol.version);
 		put_fixed(&w, e->u.protocol.key_id.b, TALLY_HASH_SIZE);
 		put_fixed(&w, e->u.protocol.sig, 64);
-		put_bytes(&w, e->u.protocol.body.p, e->u.protocol.body.len);
+		put_blob(&w, &e->u.protocol.body);
 		break;
 	case TALLY_LOG_ANNULMENT:
 		put_u8(&w, e->u.annulment.kind);
@@ -193,13 +247,13 @@ int tally_log_entry_encode(const tally_log_entry *e, uint8_t **out, size_t *out_
 		break;
 	case TALLY_LOG_RESULTS:
 		put_u64(&w, e->u.results.tree_size);
-		put_bytes(&w, e->u.results.statement.p, e->u.results.statement.len);
+		put_blob(&w, &e->u.results.statement);
 		break;
 	case TALLY_LOG_REJECTED:
 		put_str(&w, e->u.rejected.station);
 		put_fixed(&w, e->u.rejected.key_id.b, TALLY_HASH_SIZE);
 		put_fixed(&w, e->u.rejected.sig, 64);
-		put_bytes(&w, e->u.rejected.body.p, e->u.rejected.body.len);
+		put_blob(&w, &e->u.rejected.body);
 		put_str(&w, e->u.rejected.code);
 		put_str(&w, e->u.rejected.reason);
 		break;
@@ -208,6 +262,10 @@ int tally_log_entry_encode(const tally_log_entry *e, uint8_t **out, size_t *out_
 		tally__buf_release(&w.b);
 		return tally_error_set(err, TALLY_ENOMEM, "", NULL, "out of memory");
 	}
+	/* every field is bounded (ids 64 bytes, reasons 1,024, a blob held
+	 * inline TALLY_LOG_INLINE_MAX): at most 62,681 bytes, a rejected
+	 * submission's (docs/log-format.md), so every entry fits a bundle */
+	TALLY_ASSERT(w.b.len <= TALLY_LOG_MAX_ENTRY_BYTES);
 	*out = (uint8_t *)tally__buf_detach(&w.b, out_len);
 	return TALLY_OK;
 }
@@ -218,6 +276,7 @@ typedef struct reader {
 	const uint8_t *p;
 	size_t len, pos;
 	const char *bad;   /* the first field that could not be read */
+	bool too_big;      /* "bad" is a blob over TALLY_LOG_MAX_BODY_BYTES */
 } reader;
 
 static bool take(reader *r, size_t n, const char *field, const uint8_t **at)
@@ -266,6 +325,35 @@ static void get_bytes(reader *r, tally_log_bytes *b, const char *field)
 	}
 }
 
+/* a blob: inline up to TALLY_LOG_INLINE_MAX bytes, else its SHA-256 */
+static void get_blob(reader *r, tally_log_bytes *b, const char *field)
+{
+	const uint8_t *at;
+	size_t n;
+
+	memset(b, 0, sizeof *b);
+	if (!take(r, 4, field, &at))
+		return;
+	n = ledger__get_u32(at);
+	if (n <= TALLY_LOG_INLINE_MAX) {
+		if (take(r, n, field, &at)) {
+			b->p = at;
+			b->len = n;
+		}
+		return;
+	}
+	if (n > TALLY_LOG_MAX_BODY_BYTES) {
+		r->bad = field;
+		r->too_big = true;
+		return;
+	}
+	if (take(r, TALLY_HASH_SIZE, field, &at)) {
+		b->len = n;
+		b->by_hash = true;
+		memcpy(b->hash.b, at, TALLY_HASH_SIZE);
+	}
+}
+
 /* a string into a fixed array of "cap" bytes (NUL included) */
 static void get_str(reader *r, char *out, size_t cap, const char *field)
 {
@@ -298,17 +386,19 @@ int tally_log_entry_decode(const uint8_t *buf, size_t len, tally_log_entry *out,
 				type = (tally_log_type)t;
 	if (type == 0)
 		return tally_error_set(err, TALLY_EINVAL, "L013", NULL,
-		                       "not a tally/v1 log entry of a known type");
+		                       "not a tally/v2 log entry of a known type%s",
+		                       nul && tag_len > pre && memcmp(buf, TAG_PREFIX "v1/", pre) == 0
+		                           ? " (tally/v1 is the format of an earlier tally)" : "");
 	tally_log_entry *e = tally_calloc(1, sizeof *e);
 	if (!e)
 		return tally_error_set(err, TALLY_ENOMEM, "", NULL, "out of memory");
-	reader r = {buf, len, tag_len + 1, NULL};
+	reader r = {buf, len, tag_len + 1, NULL, false};
 	e->type = type;
 	e->time = get_u64(&r, "time");
 	switch (type) {
 	case TALLY_LOG_DEFINITION:
 		get_str(&r, e->u.definition.election, sizeof e->u.definition.election, "election");
-		get_bytes(&r, &e->u.definition.definition, "definition");
+		get_blob(&r, &e->u.definition.definition, "definition");
 		break;
 	case TALLY_LOG_KEY:
 		get_str(&r, e->u.key.station, sizeof e->u.key.station, "station");
@@ -319,7 +409,7 @@ int tally_log_entry_decode(const uint8_t *buf, size_t len, tally_log_entry *out,
 		e->u.protocol.version = get_u64(&r, "version");
 		get_fixed(&r, e->u.protocol.key_id.b, TALLY_HASH_SIZE, "key_id");
 		get_fixed(&r, e->u.protocol.sig, 64, "sig");
-		get_bytes(&r, &e->u.protocol.body, "body");
+		get_blob(&r, &e->u.protocol.body, "body");
 		break;
 	case TALLY_LOG_ANNULMENT:
 		e->u.annulment.kind = get_u8(&r, "kind");
@@ -329,13 +419,13 @@ int tally_log_entry_decode(const uint8_t *buf, size_t len, tally_log_entry *out,
 		break;
 	case TALLY_LOG_RESULTS:
 		e->u.results.tree_size = get_u64(&r, "tree_size");
-		get_bytes(&r, &e->u.results.statement, "statement");
+		get_blob(&r, &e->u.results.statement, "statement");
 		break;
 	case TALLY_LOG_REJECTED:
 		get_str(&r, e->u.rejected.station, sizeof e->u.rejected.station, "station");
 		get_fixed(&r, e->u.rejected.key_id.b, TALLY_HASH_SIZE, "key_id");
 		get_fixed(&r, e->u.rejected.sig, 64, "sig");
-		get_bytes(&r, &e->u.rejected.body, "body");
+		get_blob(&r, &e->u.rejected.body, "body");
 		get_str(&r, e->u.rejected.code, sizeof e->u.rejected.code, "code");
 		get_str(&r, e->u.rejected.reason, sizeof e->u.rejected.reason, "reason");
 		break;
@@ -346,7 +436,11 @@ int tally_log_entry_decode(const uint8_t *buf, size_t len, tally_log_entry *out,
 	if (!bad)
 		bad = entry_bad_field(e);
 	int rc = TALLY_OK;
-	if (bad)
+	if (r.too_big)
+		rc = tally_error_set(err, TALLY_ELIMIT, "L016", bad,
+		                     "the %s entry's %s is over %u bytes", type_names[type], bad,
+		                     TALLY_LOG_MAX_BODY_BYTES);
+	else if (bad)
 		rc = tally_error_set(err, TALLY_EINVAL, "L012", bad,
 		                     "the %s entry's field '%s' is truncated or out of its rules",
 		                     type_names[type], bad);
@@ -378,6 +472,10 @@ int tally_log_entry_check_signature(const tally_log_entry *e, const uint8_t pub[
 		                       "a %s entry carries no signature", tally_log_type_name(e->type));
 	}
 	tally_hash want;
+	if (!body->p)
+		return tally_error_set(err, TALLY_EINVAL, "L014", station,
+		                       "station '%s': the signed body is logged by hash and is not at "
+		                       "hand", station);
 	tally_log_key_id(pub, &want);
 	if (!tally_hash_equal(&want, key_id))
 		return tally_error_set(err, TALLY_EINVAL, "L014", station,

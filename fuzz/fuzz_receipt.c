@@ -7,8 +7,9 @@
  * kept (--checkpoint, also the state file of `tally witness`). The input is
  * a dump, a NUL byte, a receipt, a NUL byte and any number of earlier
  * checkpoint notes separated by NUL bytes; the audit runs against a fixed
- * CEC key (the seed corpus is signed with its private half). Whatever the
- * input, the audit must run to the end and every finding must have a code.
+ * CEC key (the seed corpus is signed with its private half, the key of
+ * seed 0x42 x 32 bytes). Whatever the input, the audit must run to the end
+ * and every finding must have a code.
  */
 #include "tally/audit.h"
 
@@ -28,8 +29,8 @@ static void check_finding(void *ctx, const tally_finding *f)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char vkey[] = "tally.example.org/fx-2024+065a2440+"
-	                           "AWM0/oaSU+yQPFOr3c3NDvn3do0s7yecb5+rK80gqyL6";
+	static const char vkey[] = "tally.example.org/fx-2024+668135e3+"
+	                           "ASFS+NGbeR0kRTJC4V8uq2y3z/p7al7TAJeWDgaYgdsS";
 	const char *part[2 + MAX_OLD];
 	size_t plen[2 + MAX_OLD], np = 0;
 	const char *s = (const char *)data, *end = s + size;

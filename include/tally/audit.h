@@ -6,7 +6,7 @@
  * leaf hash, and the signed checkpoints, as one text file), receipts
  * (c2sp.org/tlog-proof@v1), and the auditor behind `tally verify`, which
  * re-derives everything from a dump and the CEC's public key and reports
- * each finding with a code V001-V017. Pure functions over bytes, like
+ * each finding with a code V001-V018. Pure functions over bytes, like
  * ledger.h: nothing here reads a file or prints.
  */
 #ifndef TALLY_AUDIT_H
@@ -33,7 +33,7 @@ TALLY_API int tally_results_statement(const tally_results *r, uint64_t tree_size
 
 /* ==== The dump ==== */
 
-#define TALLY_DUMP_HEADER "tally-log-dump/v1\n"
+#define TALLY_DUMP_HEADER "tally-log-dump/v2\n"
 
 /* One entry of a dump: its index, the leaf hash the log lists for it, and
  * its bytes (owned by the dump). "line" is its line in the file. */
@@ -52,9 +52,21 @@ typedef struct tally_dump_note {
 	size_t line;
 } tally_dump_note;
 
+/* One body of an entry logged by hash (owned by the dump): the SHA-256
+ * the line names it by, and its bytes, as the dump gives them (the auditor
+ * checks that they give that hash). */
+typedef struct tally_dump_body {
+	tally_hash hash;
+	uint8_t *bytes;
+	size_t len;
+	size_t line;
+} tally_dump_body;
+
 typedef struct tally_dump {
 	tally_dump_entry *entries;
 	size_t n;
+	tally_dump_body *bodies;   /* in the order of the file */
+	size_t n_bodies;
 	tally_dump_note *checkpoints;
 	size_t n_checkpoints;
 	char *arena;               /* the decoded entries' bytes, or NULL when they live in the
@@ -66,13 +78,19 @@ typedef struct tally_dump {
  * frees it with tally_free. NULL when out of memory. */
 TALLY_API char *tally_dump_entry_line(uint64_t index, const tally_hash *leaf, const void *bytes,
                                       size_t n, size_t *len);
+/* tally_dump_body_line does the same for the body of a field logged by
+ * hash ("body SHA256HEX BYTES\n"), written after the first entry that logs
+ * it. */
+TALLY_API char *tally_dump_body_line(const tally_hash *hash, const void *bytes, size_t n,
+                                     size_t *len);
 /* tally_dump_checkpoint_line does the same for a signed checkpoint note
  * ("checkpoint NOTE\n"). */
 TALLY_API char *tally_dump_checkpoint_line(const char *note, size_t n, size_t *len);
 
 /* tally_dump_parse reads a whole dump. TALLY_EINVAL (V001, "where" names
- * the line) for anything but the header, entry and checkpoint lines, a bad
- * percent escape or hash; TALLY_ENOMEM. "*out" is freed with
+ * the line) for anything but the header, entry, body and checkpoint lines,
+ * a bad percent escape or hash, a body over TALLY_LOG_MAX_BODY_BYTES;
+ * TALLY_ENOMEM. "*out" is freed with
  * tally_dump_free (NULL is a no-op). */
 TALLY_API int tally_dump_parse(const char *buf, size_t len, tally_dump **out, tally_error *err);
 /* tally_dump_parse_inplace does the same without copying: the entries'
@@ -145,7 +163,8 @@ typedef struct tally_audit_summary {
  * hashes (V005), the order of entries (V006), their decoding (V007), the
  * definition (V014), protocol signatures against the logged keys (V008),
  * control relations (V009), two different protocols for one station and
- * version (V010), version gaps (V017), protocol bodies (V015), every
+ * version (V010), the bodies of fields logged by hash, each present and
+ * giving its logged SHA-256 and length (V018), version gaps (V017), protocol bodies (V015), every
  * results statement recomputed line by line (V011, V016), the receipt
  * (V013), and missing stations (V012, information). Returns TALLY_OK when
  * the audit ran (the findings say what it found; "sum->problems" counts

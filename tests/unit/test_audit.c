@@ -8,7 +8,9 @@
  * signatures and roots), two protocols for one version (V010), a version
  * gap (V017), a broken control relation (V009), unknown stations and
  * unreadable bodies (V015), a log that does not start with the definition
- * (V014), signatures that do not verify or have no key (V008).
+ * (V014), signatures that do not verify or have no key (V008), the bodies
+ * of fields logged by hash: altered, missing, given twice, logged by no
+ * entry (V018).
  */
 #include "testutil.h"
 
@@ -42,19 +44,42 @@ static void append(logb *l, const char *s, size_t n)
 	l->dump[l->len] = '\0';
 }
 
+/* How add writes the body of a field logged by hash: as it is, not at
+ * all, with one byte changed, twice. */
+enum { BODY_AS_IS, BODY_OMIT, BODY_ALTER, BODY_TWICE };
+static int body_mode = BODY_AS_IS;
+
 static void add(logb *l, tally_log_entry *e)
 {
 	uint8_t *b = NULL;
 	size_t n = 0, ll = 0;
 	tally_hash leaf;
+	tally_log_bytes *blob = tally_log_entry_blob(e);
 
 	assert_int_equal(tally_log_entry_encode(e, &b, &n, NULL), TALLY_OK);
+	assert_true(n <= TALLY_LOG_MAX_ENTRY_BYTES);
 	tally_merkle_leaf_hash(b, n, &leaf);
 	assert_int_equal(tally_merkle_frontier_append(&l->f, &leaf, NULL), TALLY_OK);
 	char *line = tally_dump_entry_line(l->n++, &leaf, b, n, &ll);
 	assert_non_null(line);
 	append(l, line, ll);
 	tally_free(line);
+	if (blob && blob->len > TALLY_LOG_INLINE_MAX && body_mode != BODY_OMIT) {
+		tally_hash h;
+		uint8_t *copy = malloc(blob->len);
+		assert_non_null(copy);
+		memcpy(copy, blob->p, blob->len);
+		tally_sha256(copy, blob->len, &h);
+		if (body_mode == BODY_ALTER)
+			copy[blob->len / 2] ^= 1;
+		for (int k = 0; k < (body_mode == BODY_TWICE ? 2 : 1); k++) {
+			line = tally_dump_body_line(&h, copy, blob->len, &ll);
+			assert_non_null(line);
+			append(l, line, ll);
+			tally_free(line);
+		}
+		free(copy);
+	}
 	tally_free(b);
 }
 
@@ -356,8 +381,132 @@ static void test_dump_format(void **state)
 	assert_int_equal(tally_dump_parse(buf, n - 1, &d, &err), TALLY_EINVAL);
 	assert_int_equal(tally_dump_parse("nope\n", 5, &d, &err), TALLY_EINVAL);
 	assert_null(d);
+	/* a dump of the earlier format is named as such */
+	static const char v1[] = "tally-log-dump/v1\n";
+	assert_int_equal(tally_dump_parse(v1, sizeof v1 - 1, &d, &err), TALLY_EINVAL);
+	assert_string_equal(err.code, "V001");
+	assert_non_null(strstr(err.msg, "earlier tally"));
 	free(buf);
 	tally_free(line);
+
+	/* body lines: read back; a bad hash or a missing space is V001 */
+	line = tally_dump_body_line(&h, bytes, sizeof bytes, &ll);
+	n = strlen(TALLY_DUMP_HEADER) + ll;
+	buf = malloc(n + 1);
+	assert_non_null(buf);
+	memcpy(buf, TALLY_DUMP_HEADER, strlen(TALLY_DUMP_HEADER));
+	memcpy(buf + strlen(TALLY_DUMP_HEADER), line, ll);
+	assert_int_equal(tally_dump_parse(buf, n, &d, &err), TALLY_OK);
+	assert_int_equal(d->n, 0);
+	assert_int_equal(d->n_bodies, 1);
+	assert_int_equal(d->bodies[0].len, 256);
+	assert_int_equal(d->bodies[0].line, 2);
+	assert_memory_equal(d->bodies[0].bytes, bytes, 256);
+	assert_true(tally_hash_equal(&d->bodies[0].hash, &h));
+	tally_dump_free(d);
+	d = NULL;
+	size_t at = strlen(TALLY_DUMP_HEADER) + 5;
+	buf[at] = 'g';
+	assert_int_equal(tally_dump_parse(buf, n, &d, &err), TALLY_EINVAL);
+	assert_string_equal(err.code, "V001");
+	buf[at] = '0';
+	buf[at + 64] = '_';
+	assert_int_equal(tally_dump_parse(buf, n, &d, &err), TALLY_EINVAL);
+	assert_string_equal(err.code, "V001");
+	assert_null(d);
+	free(buf);
+	tally_free(line);
+}
+
+/* pad_json returns "json" with spaces before its final '}' up to "len"
+ * bytes: the same document, large enough to be logged by hash */
+static char *pad_json(const char *json, size_t json_len, size_t len)
+{
+	char *p = malloc(len + 1);
+	size_t close = json_len;
+
+	assert_non_null(p);
+	while (close > 0 && json[close - 1] != '}')
+		close--;
+	assert_true(close > 0 && len > json_len);
+	memcpy(p, json, close - 1);
+	memset(p + close - 1, ' ', len - json_len);
+	memcpy(p + close - 1 + (len - json_len), json + close - 1, json_len - close + 1);
+	p[len] = '\0';
+	return p;
+}
+
+/* A definition and a protocol over 61,440 bytes, logged by hash with
+ * their bodies in the dump: clean; then each body altered, missing, given
+ * twice, and a body no entry logs (V018). */
+static void test_bodies(void **state)
+{
+	(void)state;
+	static const int modes[] = {BODY_AS_IS, BODY_ALTER, BODY_OMIT, BODY_TWICE};
+
+	for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+		for (int which = 0; which < 2; which++) {
+			logb l;
+			tally_log_entry e;
+			char *big_p1 = pad_json(P1, strlen(P1), TALLY_LOG_INLINE_MAX + 500);
+
+			body_mode = which == 0 ? modes[m] : BODY_AS_IS;
+			start(&l, false);
+			char *def = pad_json(l.def, l.def_len, TALLY_LOG_INLINE_MAX + 1000);
+			memset(&e, 0, sizeof e);
+			e.type = TALLY_LOG_DEFINITION;
+			snprintf(e.u.definition.election, sizeof e.u.definition.election, "fx-2024");
+			e.u.definition.definition.p = (const uint8_t *)def;
+			e.u.definition.definition.len = strlen(def);
+			add(&l, &e);
+			body_mode = which == 1 ? modes[m] : BODY_AS_IS;
+			protocol(&l, "N01-1", 1, big_p1, NULL, NULL);
+			body_mode = BODY_AS_IS;
+			char *st = statement_for(l.def, l.def_len, l.n);
+			add_statement(&l, st);
+			run_audit(&l);
+			switch (modes[m]) {
+			case BODY_AS_IS:
+				assert_int_equal(l.sum.problems, 0);
+				assert_int_equal(l.sum.protocols, 1);
+				assert_int_equal(l.sum.reported, 1);
+				break;
+			case BODY_ALTER:
+				assert_true(has(&l, "V018", TALLY_FINDING_PROBLEM, "was changed"));
+				assert_true(has(&l, which == 0 ? "V014" : "V011", TALLY_FINDING_PROBLEM, NULL));
+				break;
+			case BODY_OMIT:
+				assert_true(has(&l, "V018", TALLY_FINDING_PROBLEM, "does not hold it"));
+				assert_true(has(&l, which == 0 ? "V014" : "V011", TALLY_FINDING_PROBLEM, NULL));
+				break;
+			case BODY_TWICE:
+				assert_true(has(&l, "V018", TALLY_FINDING_PROBLEM, "given twice"));
+				assert_int_equal(l.sum.problems, 1);
+				break;
+			}
+			free(st);
+			free(def);
+			free(big_p1);
+			finish(&l);
+		}
+	}
+	/* a body that no entry logs */
+	{
+		logb l;
+		tally_hash h;
+		size_t ll = 0;
+		static const char junk[] = "not logged by anyone";
+		start(&l, true);
+		protocol(&l, "N01-1", 1, P1, NULL, NULL);
+		tally_sha256(junk, sizeof junk - 1, &h);
+		char *line = tally_dump_body_line(&h, junk, sizeof junk - 1, &ll);
+		append(&l, line, ll);
+		tally_free(line);
+		run_audit(&l);
+		assert_true(has(&l, "V018", TALLY_FINDING_PROBLEM, "no entry of the log logs"));
+		assert_int_equal(l.sum.problems, 1);
+		finish(&l);
+	}
 }
 
 int main(void)
@@ -369,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_signatures),
 		cmocka_unit_test(test_definition_first),
 		cmocka_unit_test(test_dump_format),
+		cmocka_unit_test(test_bodies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,9 +7,11 @@
  * (the definition, key registrations, accepted protocol versions,
  * annulments, results statements) and recomputes each results statement
  * from the latest valid protocol of every station at the tree size the
- * statement names. Each finding goes to the caller's callback with a code
- * V001-V017; the auditor itself never stops at the first problem, so one
- * run describes everything that is wrong.
+ * statement names. A field logged by hash is read from its body in the dump
+ * once the body is found to give the logged SHA-256 and length (V018).
+ * Each finding goes to the caller's callback with a code V001-V018; the
+ * auditor itself never stops at the first problem, so one run describes
+ * everything that is wrong.
  */
 #include "tally/audit.h"
 #include "tally/model.h"
@@ -70,6 +72,11 @@ typedef struct audit {
 	int def_rc;                /* DEF_NONE: entry 0 is not a readable definition */
 	tally_error def_err;
 	char def_election[TALLY_MAX_ID_LEN + 1];
+	/* the dump's bodies: whether each gives the SHA-256 its line names, and
+	 * their keys sorted by that hash (read only once the replay starts, so
+	 * the two replay threads share them) */
+	bool *body_ok;
+	struct body_key *body_by_hash;
 	int oom;
 } audit;
 
@@ -262,6 +269,7 @@ static void check_checkpoints(audit *a)
  * replay (INFO_HALF) */
 #define INFO_TYPE 7u
 #define INFO_HALF 8u
+#define INFO_BLOB 16u   /* the entry logs a field by hash */
 
 typedef struct hash_job {
 	const tally_dump *d;
@@ -284,16 +292,20 @@ static uint8_t station_half(const char *id)
 	return (h >> 16) & 1 ? INFO_HALF : 0;
 }
 
-static uint8_t info_of(const tally_log_entry *le)
+static uint8_t info_of(tally_log_entry *le)
 {
+	const tally_log_bytes *blob = tally_log_entry_blob(le);
+	uint8_t b = blob && blob->by_hash ? INFO_BLOB : 0;
+
 	switch (le->type) {
 	case TALLY_LOG_KEY: return (uint8_t)(le->type | station_half(le->u.key.station));
-	case TALLY_LOG_PROTOCOL: return (uint8_t)(le->type | station_half(le->u.protocol.station));
+	case TALLY_LOG_PROTOCOL:
+		return (uint8_t)(le->type | b | station_half(le->u.protocol.station));
 	case TALLY_LOG_ANNULMENT:
 		if (le->u.annulment.kind == 0)
 			return (uint8_t)(le->type | station_half(le->u.annulment.target));
 		return (uint8_t)le->type;
-	default: return (uint8_t)le->type;
+	default: return (uint8_t)(le->type | b);
 	}
 }
 
@@ -329,6 +341,163 @@ static void *hash_worker(void *arg)
 	return NULL;
 }
 
+/* ==== Bodies of fields logged by hash ==== */
+
+static int hash_cmp(const tally_hash *x, const tally_hash *y)
+{
+	return memcmp(x->b, y->b, TALLY_HASH_SIZE);
+}
+
+/* A body of the dump by the hash its line names, for the sorted index. */
+typedef struct body_key {
+	tally_hash hash;
+	size_t line, i;
+} body_key;
+
+static int body_cmp(const void *x, const void *y)
+{
+	const body_key *a = x, *b = y;
+	int c = hash_cmp(&a->hash, &b->hash);
+
+	return c ? c : (a->line > b->line) - (a->line < b->line);
+}
+
+/* check_bodies hashes every body of the dump (V018 for one whose bytes do
+ * not give the hash its line names, or a hash given twice) and sorts them
+ * by hash for find_body. Runs before the definition is read: a large
+ * definition is itself a body. */
+static void check_bodies(audit *a)
+{
+	const tally_dump *d = a->in->dump;
+
+	if (d->n_bodies == 0)
+		return;
+	a->body_ok = tally_calloc(d->n_bodies, sizeof *a->body_ok);
+	a->body_by_hash = tally_calloc(d->n_bodies, sizeof *a->body_by_hash);
+	if (!a->body_ok || !a->body_by_hash) {
+		a->oom = 1;
+		return;
+	}
+	for (size_t i = 0; i < d->n_bodies; i++) {
+		const tally_dump_body *b = &d->bodies[i];
+		tally_hash h;
+		char where[64], hex[65];
+
+		a->body_by_hash[i].hash = b->hash;
+		a->body_by_hash[i].line = b->line;
+		a->body_by_hash[i].i = i;
+		tally_sha256(b->bytes, b->len, &h);
+		a->body_ok[i] = tally_hash_equal(&h, &b->hash);
+		if (a->body_ok[i])
+			continue;
+		snprintf(where, sizeof where, "body at dump line %zu", b->line);
+		tally_hash_to_hex(&b->hash, hex);
+		find(a, TALLY_FINDING_PROBLEM, "V018", where,
+		     "the body's bytes do not give the SHA-256 %s it is listed under: the body was "
+		     "changed after it was logged", hex);
+	}
+	qsort(a->body_by_hash, d->n_bodies, sizeof *a->body_by_hash, body_cmp);
+	for (size_t i = 1; i < d->n_bodies; i++) {
+		const body_key *p = &a->body_by_hash[i - 1], *b = &a->body_by_hash[i];
+		char where[64];
+
+		if (hash_cmp(&p->hash, &b->hash) != 0)
+			continue;
+		snprintf(where, sizeof where, "body at dump line %zu", b->line);
+		find(a, TALLY_FINDING_PROBLEM, "V018", where,
+		     "the same body is given twice (dump lines %zu and %zu)", p->line, b->line);
+	}
+}
+
+/* find_body returns the index in the dump of the first body listed under
+ * "h" (the first by line), or (size_t)-1 */
+static size_t find_body(const audit *a, const tally_hash *h)
+{
+	const tally_dump *d = a->in->dump;
+	size_t lo = 0, hi = a->body_by_hash ? d->n_bodies : 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (hash_cmp(&a->body_by_hash[mid].hash, h) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < (a->body_by_hash ? d->n_bodies : 0) && hash_cmp(&a->body_by_hash[lo].hash, h) == 0)
+		return a->body_by_hash[lo].i;
+	return (size_t)-1;
+}
+
+/* attach gives "b", if logged by hash, its body from the dump; false when
+ * there is none that gives its hash and length (check_body_refs reports
+ * it, once) */
+static bool attach(const audit *a, tally_log_bytes *b)
+{
+	size_t i;
+
+	if (!b || !b->by_hash)
+		return true;
+	i = find_body(a, &b->hash);
+	if (i == (size_t)-1 || !a->body_ok[i])
+		return false;
+	return tally_log_bytes_attach(b, a->in->dump->bodies[i].bytes, a->in->dump->bodies[i].len,
+	                              NULL) == TALLY_OK;
+}
+
+/* check_body_refs looks up the body of every entry that logs a field by
+ * hash (V018 when the dump has none, or one of another length) and reports
+ * the bodies no entry logs */
+static void check_body_refs(audit *a)
+{
+	const tally_dump *d = a->in->dump;
+	bool *used = d->n_bodies ? tally_calloc(d->n_bodies, sizeof *used) : NULL;
+
+	if (d->n_bodies && !used) {
+		a->oom = 1;
+		return;
+	}
+	for (size_t k = 0; k < d->n; k++) {
+		tally_log_entry le;
+		tally_log_bytes *b;
+		char where[96], hex[65];
+		size_t i;
+
+		if (!(a->info[k] & INFO_BLOB) ||
+		    tally_log_entry_decode(d->entries[k].bytes, d->entries[k].len, &le, NULL) !=
+		        TALLY_OK ||
+		    !(b = tally_log_entry_blob(&le)) || !b->by_hash)
+			continue;
+		snprintf(where, sizeof where, "entry %zu (dump line %zu)", k, d->entries[k].line);
+		tally_hash_to_hex(&b->hash, hex);
+		i = find_body(a, &b->hash);
+		if (i == (size_t)-1) {
+			find(a, TALLY_FINDING_PROBLEM, "V018", where,
+			     "the %s entry logs a body of %zu bytes by its SHA-256 %s, and the dump does "
+			     "not hold it", tally_log_type_name(le.type), b->len, hex);
+			continue;
+		}
+		for (size_t j = 0; j < d->n_bodies; j++)
+			if (hash_cmp(&d->bodies[j].hash, &b->hash) == 0)
+				used[j] = true;
+		if (a->body_ok[i] && d->bodies[i].len != b->len)
+			find(a, TALLY_FINDING_PROBLEM, "V018", where,
+			     "the %s entry logs a body of %zu bytes; the body of its SHA-256 in the dump "
+			     "(line %zu) is %zu bytes", tally_log_type_name(le.type), b->len,
+			     d->bodies[i].line, d->bodies[i].len);
+	}
+	for (size_t j = 0; j < d->n_bodies; j++) {
+		char where[64];
+
+		if (used[j] || !a->body_ok[j])
+			continue;
+		snprintf(where, sizeof where, "body at dump line %zu", d->bodies[j].line);
+		find(a, TALLY_FINDING_PROBLEM, "V018", where,
+		     "no entry of the log logs this body");
+	}
+	tally_free(used);
+}
+
 /* parse_definition reads the definition of entry 0, if entry 0 is one, into
  * a->e, or keeps the parser's error; the replay reports either. */
 static void parse_definition(audit *a)
@@ -342,6 +511,12 @@ static void parse_definition(audit *a)
 	    le.type != TALLY_LOG_DEFINITION)
 		return;
 	snprintf(a->def_election, sizeof a->def_election, "%s", le.u.definition.election);
+	if (!attach(a, &le.u.definition.definition)) {
+		a->def_rc = tally_error_set(&a->def_err, TALLY_EINVAL, "V018", "entry 0",
+		                            "the definition is logged by hash and the dump holds no "
+		                            "body that gives it");
+		return;
+	}
 	a->def_rc = tally_election_parse((const char *)le.u.definition.definition.p,
 	                                 le.u.definition.definition.len, "entry 0", &a->e,
 	                                 &a->def_err);
@@ -955,7 +1130,12 @@ static void replay_entry(audit *a, size_t k)
 			     "a second election definition in the log");
 		break;
 	case TALLY_LOG_KEY: replay_key(a, k, &le, &where); break;
-	case TALLY_LOG_PROTOCOL: replay_protocol(a, k, &le, &where); break;
+	case TALLY_LOG_PROTOCOL:
+		/* a body missing from the dump was reported (V018): the protocol
+		 * cannot be read, so it does not count */
+		if (attach(a, &le.u.protocol.body))
+			replay_protocol(a, k, &le, &where);
+		break;
 	case TALLY_LOG_ANNULMENT: replay_annulment(a, &le, &where); break;
 	case TALLY_LOG_REJECTED:
 		a->sum->rejected++;
@@ -1097,6 +1277,9 @@ static void replay(audit *a)
 				ps = nv;
 				cap_ps = ncap;
 			}
+			/* a statement without its body (V018) cannot be compared */
+			if (!attach(a, &le.u.results.statement))
+				continue;
 			ps[n_ps].index = k;
 			ps[n_ps].tree_size = le.u.results.tree_size;
 			ps[n_ps].text = le.u.results.statement.p;
@@ -1300,11 +1483,16 @@ int tally_log_audit(const tally_audit_input *in, tally_audit_report report, void
 		rc = tally_error_set(err, TALLY_ENOMEM, "", NULL, "out of memory");
 		goto out;
 	}
+	phase(&a, "bodies");
+	check_bodies(&a);
 	phase(&a, "hash");
-	hash_leaves(&a);
+	if (!a.oom)
+		hash_leaves(&a);
 	phase(&a, "tree");
 	if (!a.oom)
 		check_entries(&a);
+	if (!a.oom)
+		check_body_refs(&a);
 	phase(&a, "checkpoints");
 	if (!a.oom)
 		check_checkpoints(&a);
@@ -1330,5 +1518,7 @@ out:
 	tally_merkle_tree_free(a.tree);
 	tally_free(a.leaf);
 	tally_free(a.info);
+	tally_free(a.body_ok);
+	tally_free(a.body_by_hash);
 	return rc;
 }

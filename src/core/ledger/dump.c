@@ -3,7 +3,9 @@
  * dump.c: the log dump (docs/log-format.md, "The dump"), one text file
  * holding every entry of a log with the leaf hash the log lists for it and
  * the CEC's signed checkpoints, which is all `tally verify` needs; and
- * receipts in the c2sp.org/tlog-proof@v1 form. Bytes are percent-encoded
+ * receipts in the c2sp.org/tlog-proof@v1 form. The bodies of the fields
+ * logged by hash (over TALLY_LOG_INLINE_MAX bytes) are "body" lines, each
+ * after the first entry that logs it. Bytes are percent-encoded
  * (printable ASCII but '%' stays as it is) so that a dump is one line per
  * entry and still readable: a results statement or a protocol's JSON can be
  * read, and compared, in the file itself.
@@ -116,6 +118,18 @@ char *tally_dump_entry_line(uint64_t index, const tally_hash *leaf, const void *
 	return tally__buf_detach(&b, len);
 }
 
+char *tally_dump_body_line(const tally_hash *hash, const void *bytes, size_t n, size_t *len)
+{
+	tally__buf b = TALLY__BUF_INIT;
+	char hex[65];
+
+	tally_hash_to_hex(hash, hex);
+	tally__buf_printf(&b, "body %s ", hex);
+	pct_encode(&b, bytes, n);
+	tally__buf_add(&b, "\n", 1);
+	return tally__buf_detach(&b, len);
+}
+
 char *tally_dump_checkpoint_line(const char *note, size_t n, size_t *len)
 {
 	tally__buf b = TALLY__BUF_INIT;
@@ -133,6 +147,7 @@ void tally_dump_free(tally_dump *d)
 	tally_free(d->arena);
 	for (size_t i = 0; i < d->n_checkpoints; i++)
 		tally_free(d->checkpoints[i].text);
+	tally_free(d->bodies);
 	tally_free(d->entries);
 	tally_free(d->checkpoints);
 	tally_free(d);
@@ -174,6 +189,8 @@ typedef struct part {
 	size_t n, cap_e;
 	tally_dump_note *c;
 	size_t n_c, cap_c;
+	tally_dump_body *bo;
+	size_t n_bo, cap_bo;
 	int rc;                 /* TALLY_OK, TALLY_EINVAL (bad_line, bad_what), TALLY_ENOMEM */
 	size_t bad_line;
 	const char *bad_what;
@@ -185,9 +202,11 @@ static void part_free(part *p)
 		tally_free(p->c[i].text);
 	tally_free(p->c);
 	tally_free(p->e);
+	tally_free(p->bo);
 	p->c = NULL;
 	p->e = NULL;
-	p->n_c = p->n = 0;
+	p->bo = NULL;
+	p->n_c = p->n = p->n_bo = 0;
 }
 
 static int part_bad(part *p, size_t line, const char *what)
@@ -196,6 +215,38 @@ static int part_bad(part *p, size_t line, const char *what)
 	p->bad_line = line;
 	p->bad_what = what;
 	return p->rc;
+}
+
+/* hex64 reads 64 hex digits into "h" */
+static bool hex64(const char *s, tally_hash *h)
+{
+	for (int i = 0; i < 32; i++) {
+		int hi = hex_val(s[2 * i]), lo = hex_val(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		h->b[i] = (uint8_t)(hi * 16 + lo);
+	}
+	return true;
+}
+
+/* parse_body reads "body HEX BYTES" (without "body " and the newline) into
+ * "db", decoding BYTES in place */
+static int parse_body(part *p, char *s, size_t n, size_t line, tally_dump_body *db)
+{
+	long got = 0;
+
+	if (n < 65 || s[64] != ' ' || !hex64(s, &db->hash))
+		return part_bad(p, line, "a body line is 'body SHA256 BYTES' (64 hex digits)");
+	got = pct_decode(s + 65, n - 65, (uint8_t *)s + 65);
+	if (got < 0)
+		return part_bad(p, line, "the body's bytes have a bad %-escape or a control "
+		                "character");
+	if ((size_t)got > TALLY_LOG_MAX_BODY_BYTES)
+		return part_bad(p, line, "the body is over the size limit of a logged body");
+	db->bytes = (uint8_t *)s + 65;
+	db->len = (size_t)got;
+	db->line = line;
+	return TALLY_OK;
 }
 
 /* parse_entry reads "entry I HEX BYTES" (without the newline) into "de",
@@ -211,14 +262,8 @@ static int parse_entry(part *p, char *s, size_t n, size_t line, tally_dump_entry
 	if (!ledger__parse_dec(s, (size_t)(sp1 - s), &de->index))
 		return part_bad(p, line, "the entry index is not a number");
 	sp2 = memchr(sp1 + 1, ' ', n - (size_t)(sp1 + 1 - s));
-	if (!sp2 || sp2 - sp1 - 1 != 64)
+	if (!sp2 || sp2 - sp1 - 1 != 64 || !hex64(sp1 + 1, &de->leaf))
 		return part_bad(p, line, "the leaf hash is not 64 hex digits");
-	for (int i = 0; i < 32; i++) {
-		int h = hex_val(sp1[1 + 2 * i]), l = hex_val(sp1[2 + 2 * i]);
-		if (h < 0 || l < 0)
-			return part_bad(p, line, "the leaf hash is not 64 hex digits");
-		de->leaf.b[i] = (uint8_t)(h * 16 + l);
-	}
 	size_t blen = n - (size_t)(sp2 + 1 - s);
 	got = pct_decode(sp2 + 1, blen, (uint8_t *)sp2 + 1);
 	if (got < 0)
@@ -267,6 +312,13 @@ static int parse_part(part *p)
 			if (parse_entry(p, s + 6, n - 6, line, &p->e[p->n]) != TALLY_OK)
 				return p->rc;
 			p->n++;
+		} else if (n > 5 && memcmp(s, "body ", 5) == 0) {
+			if (grow((void **)&p->bo, &p->cap_bo, p->n_bo, sizeof *p->bo))
+				return p->rc = TALLY_ENOMEM;
+			memset(&p->bo[p->n_bo], 0, sizeof p->bo[p->n_bo]);
+			if (parse_body(p, s + 5, n - 5, line, &p->bo[p->n_bo]) != TALLY_OK)
+				return p->rc;
+			p->n_bo++;
 		} else if (n > 11 && memcmp(s, "checkpoint ", 11) == 0) {
 			tally_dump_note *c = NULL;
 			long got = 0;
@@ -287,7 +339,7 @@ static int parse_part(part *p)
 			c->text[c->len] = '\0';
 			c->line = line;
 		} else {
-			return part_bad(p, line, "expected an 'entry' or a 'checkpoint' line");
+			return part_bad(p, line, "expected an 'entry', a 'body' or a 'checkpoint' line");
 		}
 	}
 	p->lines = line - p->line0;
@@ -310,6 +362,17 @@ static int join_parts(part *a, part *b)
 		b->e[i].line += shift;
 	for (size_t i = 0; i < b->n_c; i++)
 		b->c[i].line += shift;
+	for (size_t i = 0; i < b->n_bo; i++)
+		b->bo[i].line += shift;
+	if (b->n_bo) {
+		tally_dump_body *nb = tally_realloc(a->bo, (a->n_bo + b->n_bo) * sizeof *nb);
+		if (!nb)
+			return TALLY_ENOMEM;
+		a->bo = nb;
+		memcpy(a->bo + a->n_bo, b->bo, b->n_bo * sizeof *b->bo);
+		a->n_bo += b->n_bo;
+		a->cap_bo = a->n_bo;
+	}
 	if (b->n) {
 		tally_dump_entry *ne = tally_realloc(a->e, (a->n + b->n) * sizeof *ne);
 		if (!ne)
@@ -342,9 +405,12 @@ int tally_dump_parse_inplace(char *buf, size_t len, tally_dump **out, tally_erro
 	int rc = TALLY_OK;
 
 	memset(p, 0, sizeof p);
+	if (len >= hl && memcmp(buf, "tally-log-dump/v1\n", hl) == 0)
+		return bad_line(err, 1, "a dump of log format v1, written by an earlier tally: "
+		                "verify it with that version");
 	if (len < hl || memcmp(buf, TALLY_DUMP_HEADER, hl) != 0)
 		return bad_line(err, 1, "not a tally log dump (the first line must be "
-		                "'tally-log-dump/v1')");
+		                "'tally-log-dump/v2')");
 	p[0].buf = p[1].buf = buf;
 	p[0].at = hl;
 	p[0].end = len;
@@ -390,6 +456,8 @@ int tally_dump_parse_inplace(char *buf, size_t len, tally_dump **out, tally_erro
 	d->n = p[0].n;
 	d->checkpoints = p[0].c;
 	d->n_checkpoints = p[0].n_c;
+	d->bodies = p[0].bo;
+	d->n_bodies = p[0].n_bo;
 	memset(&p[0], 0, sizeof p[0]);
 	*out = d;
 out:

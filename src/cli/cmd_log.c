@@ -31,8 +31,9 @@ static const char help[] =
 	"consistency  the proof that the tree of A entries is a prefix of that of B.\n"
 	"receipt      sign a checkpoint and write entry N's receipt\n"
 	"             (c2sp.org/tlog-proof@v1): what a commission keeps to check later.\n"
-	"dump         every entry with its leaf hash, and every stored checkpoint: the\n"
-	"             file 'tally verify --dump' reads.\n"
+	"dump         every entry with its leaf hash, the body of every field logged by\n"
+	"             hash (over 61,440 bytes), and every stored checkpoint: the file\n"
+	"             'tally verify --dump' reads.\n"
 	"cosign       add the cosignature of witness WITNESS.pub on FILE (what\n"
 	"             'tally witness' printed) to the stored checkpoint it cosigns\n"
 	"             [L026 if the log never signed it]; 'tally log checkpoint' then\n"
@@ -233,12 +234,34 @@ int cli_log_receipt(tally_store *s, uint64_t entry, const char *key, const char 
 	return rc;
 }
 
+/* dump_add appends "line" (freed here) to buf[0..*len) of capacity *cap;
+ * false when out of memory */
+static bool dump_add(char **buf, size_t *len, size_t *cap, char *line, size_t ll)
+{
+	if (!line)
+		return false;
+	while (*len + ll > *cap) {
+		char *nb = realloc(*buf, *cap * 2);
+		if (!nb) {
+			tally_free(line);
+			return false;
+		}
+		*buf = nb;
+		*cap *= 2;
+	}
+	memcpy(*buf + *len, line, ll);
+	*len += ll;
+	tally_free(line);
+	return true;
+}
+
 static int do_dump(tally_store *s, const char *out)
 {
 	const tally_merkle_tree *t = NULL;
 	tally_checkpoint_row *cps = NULL;
+	tally_log_body_row *bodies = NULL;
 	tally_error err = TALLY_ERROR_INIT;
-	size_t n_cp = 0, len = 0, cap = 1 << 16;
+	size_t n_cp = 0, n_bodies = 0, next_body = 0, len = 0, cap = 1 << 16;
 	char *buf = malloc(cap);
 	uint64_t size = 0;
 	int rc = EXIT_USER;
@@ -250,7 +273,8 @@ static int do_dump(tally_store *s, const char *out)
 	memcpy(buf, TALLY_DUMP_HEADER, strlen(TALLY_DUMP_HEADER));
 	len = strlen(TALLY_DUMP_HEADER);
 	if (tally_store_log_tree(s, &t, &err) != TALLY_OK ||
-	    tally_store_checkpoints(s, &cps, &n_cp, &err) != TALLY_OK) {
+	    tally_store_checkpoints(s, &cps, &n_cp, &err) != TALLY_OK ||
+	    tally_store_log_bodies(s, &bodies, &n_bodies, &err) != TALLY_OK) {
 		cli_error(&err);
 		goto out;
 	}
@@ -272,30 +296,32 @@ static int do_dump(tally_store *s, const char *out)
 			const char *note = cps[i - size].note;
 			line = tally_dump_checkpoint_line(note, strlen(note), &ll);
 		}
-		if (!line) {
+		if (!dump_add(&buf, &len, &cap, line, ll)) {
 			cli_errorf("out of memory");
 			goto out;
 		}
-		while (len + ll > cap) {
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				tally_free(line);
+		/* the bodies this entry is the first to log, right after it */
+		for (; i < size && next_body < n_bodies && bodies[next_body].idx == i; next_body++) {
+			if (tally_store_log_body(s, &bodies[next_body].hash, &bytes, &blen, NULL, &err) !=
+			    TALLY_OK) {
+				cli_error(&err);
+				goto out;
+			}
+			line = tally_dump_body_line(&bodies[next_body].hash, bytes, blen, &ll);
+			tally_free(bytes);
+			if (!dump_add(&buf, &len, &cap, line, ll)) {
 				cli_errorf("out of memory");
 				goto out;
 			}
-			buf = nb;
-			cap *= 2;
 		}
-		memcpy(buf + len, line, ll);
-		len += ll;
-		tally_free(line);
 	}
 	rc = cli_write(out, buf, len);
 	if (rc == EXIT_OK && out && strcmp(out, "-") != 0)
-		printf("dumped %llu entries and %zu checkpoints to %s\n", (unsigned long long)size,
-		       n_cp, out);
+		printf("dumped %llu entries, %zu bodies and %zu checkpoints to %s\n",
+		       (unsigned long long)size, n_bodies, n_cp, out);
 out:
 	tally_store_checkpoints_free(cps, n_cp);
+	tally_free(bodies);
 	free(buf);
 	return rc;
 }

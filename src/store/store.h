@@ -243,10 +243,24 @@ void tally_store_checkpoints_free(tally_checkpoint_row *rows, size_t n);
 int tally_store_checkpoint_last(tally_store *s, bool *found, uint64_t *size, tally_hash *root,
                                 tally_error *err);
 
-/* tally_store_log_lengths writes the lengths in bytes of log entries
- * [start, start + n) into lens[0..n) without reading them.
- * TALLY_ENOTFOUND (S007) when the log ends before. */
-int tally_store_log_lengths(tally_store *s, uint64_t start, size_t n, uint64_t *lens,
-                            tally_error *err);
+/* tally_store_log_body reads the body logged by hash "hash" (a field over
+ * TALLY_LOG_INLINE_MAX bytes, docs/log-format.md "Large bodies"): its bytes
+ * ("*bytes", freed with tally_free), length, and the first entry that logs
+ * it ("*first", if not NULL). TALLY_ENOTFOUND (S007) when the log holds no
+ * such body; TALLY_ESTORE (L018) when the stored bytes no longer give the
+ * hash (the database was altered). */
+int tally_store_log_body(tally_store *s, const tally_hash *hash, uint8_t **bytes, size_t *len,
+                         uint64_t *first, tally_error *err);
+
+/* One stored body: the first entry that logs it, and its SHA-256. */
+typedef struct tally_log_body_row {
+	uint64_t idx;
+	tally_hash hash;
+} tally_log_body_row;
+
+/* tally_store_log_bodies lists every stored body by its first entry (in
+ * entry order), into "*out" (freed with tally_free). */
+int tally_store_log_bodies(tally_store *s, tally_log_body_row **out, size_t *n,
+                           tally_error *err);
 
 #endif

@@ -31,7 +31,8 @@
 
 /* "TALY": PRAGMA application_id of a tally database (also in SCHEMA_SQL). */
 #define STORE_APP_ID 1413565529
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION_S "3"
 #define STORE_BUSY_MS 5000
 /* Bulk paths (a million stations) insert this many rows per statement,
  * which takes less than half the time of one row per statement. */
@@ -59,7 +60,7 @@
  * cost of a bulk import. */
 static const char SCHEMA_SQL[] =
 	"PRAGMA application_id = 1413565529;"
-	"PRAGMA user_version = 2;"
+	"PRAGMA user_version = 3;"
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"CREATE TABLE election(id TEXT NOT NULL, name TEXT NOT NULL, date TEXT NOT NULL,"
 	" body TEXT NOT NULL, seats INTEGER NOT NULL, double_entry INTEGER NOT NULL,"
@@ -107,11 +108,14 @@ static const char SCHEMA_SQL[] =
 	/* the tree is rebuilt from the leaf hashes alone: a covering index
 	 * reads 40 MB for a million entries instead of every entry's bytes */
 	"CREATE INDEX log_leaves ON log(idx, leaf);"
+	/* the bodies of fields logged by hash (over TALLY_LOG_INLINE_MAX bytes),
+	 * by SHA-256, with the first entry that logs each */
+	"CREATE TABLE log_bodies(hash BLOB PRIMARY KEY, idx INTEGER NOT NULL, body BLOB NOT NULL);"
 	"CREATE TABLE checkpoints(id INTEGER PRIMARY KEY, size INTEGER NOT NULL,"
 	" root BLOB NOT NULL, note TEXT NOT NULL, created TEXT NOT NULL);"
 	"CREATE TABLE station_keys(station INTEGER PRIMARY KEY REFERENCES stations(idx),"
 	" pub BLOB NOT NULL, log_idx INTEGER NOT NULL);"
-	"INSERT INTO meta(key, value) VALUES('schema_version', '2'), ('application', 'tally');";
+	"INSERT INTO meta(key, value) VALUES('schema_version', '3'), ('application', 'tally');";
 
 /* The statements, prepared on first use and kept for the connection. */
 enum stmt_id {
@@ -126,7 +130,7 @@ enum stmt_id {
 	Q_ANNUL_INS, Q_ANNUL_ALL, Q_TURNOUT_ST, Q_TURNOUT_INS, Q_TURNOUT_ALL, Q_COUNT,
 	Q_LOG_NEXT, Q_LOG_INS, Q_LOG_GET, Q_LOG_LEAVES, Q_CP_INS, Q_CP_LAST, Q_CP_ALL, Q_CP_FIND,
 	Q_CP_SET, Q_KEY_INS,
-	Q_KEY_GET, Q_LOG_LENS,
+	Q_KEY_GET, Q_BODY_INS, Q_BODY_GET, Q_BODY_ALL,
 	Q__N
 };
 
@@ -210,7 +214,10 @@ static const char *const stmt_sql[Q__N] = {
 	[Q_CP_SET] = "UPDATE checkpoints SET note = ?2 WHERE id = ?1",
 	[Q_KEY_INS] = "INSERT INTO station_keys(station, pub, log_idx) VALUES(?1, ?2, ?3)",
 	[Q_KEY_GET] = "SELECT pub FROM station_keys WHERE station = ?1",
-	[Q_LOG_LENS] = "SELECT idx, length(entry) FROM log WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
+	/* a body logged twice (the same bytes) is stored once, under its first entry */
+	[Q_BODY_INS] = "INSERT OR IGNORE INTO log_bodies(hash, idx, body) VALUES(?1, ?2, ?3)",
+	[Q_BODY_GET] = "SELECT body, idx FROM log_bodies WHERE hash = ?1",
+	[Q_BODY_ALL] = "SELECT idx, hash FROM log_bodies ORDER BY idx, hash",
 };
 
 /* The statements that insert STORE_BATCH rows: "head VALUES row, row, ...",
@@ -478,7 +485,9 @@ static int unpack_stored(tally_store *s, const tally_election *e, uint32_t st,
 
 /* log_append encodes "le" (stamped with the time now), appends it to the
  * log table inside the open transaction, so that it is durable exactly when
- * what it records is, and returns its index. */
+ * what it records is, and returns its index. A field over
+ * TALLY_LOG_INLINE_MAX bytes is logged by its SHA-256, its body stored in
+ * log_bodies in the same transaction. */
 static int log_append(tally_store *s, tally_log_entry *le, uint64_t *index, tally_error *err)
 {
 	sqlite3_stmt *q = NULL;
@@ -487,8 +496,14 @@ static int log_append(tally_store *s, tally_log_entry *le, uint64_t *index, tall
 	tally_hash leaf;
 	uint64_t idx = 0;
 	int rc = TALLY_OK, b = 0;
+	tally_log_bytes *blob = tally_log_entry_blob(le);
 
 	le->time = (uint64_t)time(NULL);
+	if (blob && blob->len > TALLY_LOG_INLINE_MAX && blob->len <= TALLY_LOG_MAX_BODY_BYTES &&
+	    blob->p) {
+		tally_sha256(blob->p, blob->len, &blob->hash);
+		blob->by_hash = true;
+	}
 	if ((rc = tally_log_entry_encode(le, &bytes, &len, err)) != TALLY_OK)
 		return rc;
 	tally_merkle_leaf_hash(bytes, len, &leaf);
@@ -523,6 +538,19 @@ static int log_append(tally_store *s, tally_log_entry *le, uint64_t *index, tall
 	}
 	if ((rc = step_done(s, q, err)) != TALLY_OK)
 		goto out;
+	if (blob && blob->by_hash) {
+		if ((rc = stmt(s, Q_BODY_INS, &q, err)) != TALLY_OK)
+			goto out;
+		b |= bind_blob(q, 1, blob->hash.b, TALLY_HASH_SIZE);
+		b |= bind_u64(q, 2, idx);
+		b |= bind_blob(q, 3, blob->p, blob->len);
+		if (b) {
+			rc = bind_fail(s, b, err);
+			goto out;
+		}
+		if ((rc = step_done(s, q, err)) != TALLY_OK)
+			goto out;
+	}
 	s->pend[s->n_pend++] = leaf;
 	if (index)
 		*index = idx;
@@ -830,6 +858,20 @@ static int check_ours(tally_store *s, tally_error *err)
 		rc = tally_error_set(err, TALLY_ESTORE, S_NOTOURS, s->path, "not a tally database");
 		goto out;
 	}
+	if (ver == 2) {
+		/* log format tally/v1 framed every byte field inline; its leaf hashes,
+		 * and the checkpoints signed over them, cannot be carried over */
+		rc = tally_error_set(err, TALLY_ESTORE, S_NOTOURS, s->path,
+		                     "schema version 2, made by an earlier tally (log format "
+		                     "tally/v1); this tally reads version %d (log format tally/v2). "
+		                     "A signed log cannot be converted: keep the earlier tally for "
+		                     "this election, or start a new log ('tally export' the "
+		                     "definition with the earlier tally, 'tally init' it here and "
+		                     "submit the protocols again; docs/log-format.md, \"Format "
+		                     "versions\")",
+		                     STORE_SCHEMA_VERSION);
+		goto out;
+	}
 	if (ver != STORE_SCHEMA_VERSION) {
 		rc = tally_error_set(err, TALLY_ESTORE, S_NOTOURS, s->path,
 		                     "schema version %lld; this tally reads version %d",
@@ -848,7 +890,7 @@ static int check_meta(tally_store *s, tally_error *err)
 
 	if (rc)
 		return rc;
-	if (sqlite3_step(q) != SQLITE_ROW || strcmp(col_text(q, 0), "2") != 0)
+	if (sqlite3_step(q) != SQLITE_ROW || strcmp(col_text(q, 0), STORE_SCHEMA_VERSION_S) != 0)
 		rc = tally_error_set(err, TALLY_ESTORE, S_NOTOURS, s->path,
 		                     "not a tally database of schema version %d",
 		                     STORE_SCHEMA_VERSION);
@@ -2977,35 +3019,93 @@ int tally_store_checkpoint_last(tally_store *s, bool *found, uint64_t *size, tal
 	return rc;
 }
 
-int tally_store_log_lengths(tally_store *s, uint64_t start, size_t n, uint64_t *lens,
-                            tally_error *err)
+int tally_store_log_body(tally_store *s, const tally_hash *hash, uint8_t **bytes, size_t *len,
+                         uint64_t *first, tally_error *err)
 {
 	sqlite3_stmt *q = NULL;
-	uint64_t want = start;
-	int rc = stmt(s, Q_LOG_LENS, &q, err), src = 0;
+	uint8_t *b = NULL;
+	size_t n = 0;
+	tally_hash h;
+	int rc = stmt(s, Q_BODY_GET, &q, err), src = 0;
 
 	if (rc)
 		return rc;
-	if ((src = bind_u64(q, 1, start)) != SQLITE_OK ||
-	    (src = bind_u64(q, 2, start + n)) != SQLITE_OK) {
+	if ((src = bind_blob(q, 1, hash->b, TALLY_HASH_SIZE)) != SQLITE_OK) {
 		rc = bind_fail(s, src, err);
 		goto out;
 	}
-	/* the SQL length() of a blob reads its size from the record header,
-	 * not the bytes: a definition of hundreds of MB costs nothing here */
+	src = sqlite3_step(q);
+	if (src == SQLITE_DONE) {
+		rc = tally_error_set(err, TALLY_ENOTFOUND, S_NOTARGET, s->path,
+		                     "the log holds no body of this SHA-256");
+		goto out;
+	}
+	if (src != SQLITE_ROW) {
+		rc = db_fail(s, err);
+		goto out;
+	}
+	n = (size_t)sqlite3_column_bytes(q, 0);
+	if (!(b = tally_malloc(n + 1))) {
+		rc = oom(err);
+		goto out;
+	}
+	if (n)
+		memcpy(b, sqlite3_column_blob(q, 0), n);
+	tally_sha256(b, n, &h);
+	if (!tally_hash_equal(&h, hash)) {
+		rc = tally_error_set(err, TALLY_ESTORE, L_DAMAGED, s->path,
+		                     "a body of the log in the database no longer gives its SHA-256: "
+		                     "the database was altered");
+		goto out;
+	}
+	*bytes = b;
+	*len = n;
+	b = NULL;
+	if (first)
+		*first = col_u64(q, 1);
+out:
+	sqlite3_reset(q);
+	tally_free(b);
+	return rc;
+}
+
+int tally_store_log_bodies(tally_store *s, tally_log_body_row **out, size_t *n,
+                           tally_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	tally_log_body_row *rows = NULL;
+	size_t len = 0, cap = 0;
+	int rc = stmt(s, Q_BODY_ALL, &q, err), src = 0;
+
+	if (rc)
+		return rc;
 	while ((src = sqlite3_step(q)) == SQLITE_ROW) {
-		if (col_u64(q, 0) != want) {
-			rc = corrupt(s, err, "a gap in the log");
+		if (sqlite3_column_bytes(q, 1) != TALLY_HASH_SIZE) {
+			rc = corrupt(s, err, "a body's hash of the wrong size");
 			goto out;
 		}
-		lens[want++ - start] = col_u64(q, 1);
+		if (len == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			tally_log_body_row *nr = tally_realloc(rows, ncap * sizeof *nr);
+
+			if (!nr) {
+				rc = oom(err);
+				goto out;
+			}
+			rows = nr;
+			cap = ncap;
+		}
+		rows[len].idx = col_u64(q, 0);
+		memcpy(rows[len].hash.b, sqlite3_column_blob(q, 1), TALLY_HASH_SIZE);
+		len++;
 	}
 	if ((rc = loop_end(s, src, err)) != TALLY_OK)
 		goto out;
-	if (want != start + n)
-		rc = tally_error_set(err, TALLY_ENOTFOUND, S_NOTARGET, s->path,
-		                     "the log has no entry %llu", (unsigned long long)want);
+	*out = rows;
+	*n = len;
+	rows = NULL;
 out:
 	sqlite3_reset(q);
+	tally_free(rows);
 	return rc;
 }

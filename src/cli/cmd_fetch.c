@@ -5,24 +5,23 @@
  * against the CEC's key; the root recomputed from hash tiles alone and
  * compared with the checkpoint's; then, with --out, every entry bundle,
  * each entry hashed and compared with its level-0 tile, written as the dump
- * `tally verify` reads; with --proof N, the inclusion proof of entry N built
- * from tiles. A bundle the server cannot write because an entry is over
- * 65,535 bytes (L031) is read from the JSON entries API instead, and checked
- * against the tiles the same way. Only a server on this machine is reached,
- * as for `tally witness`: the client speaks plain HTTP.
+ * `tally verify` reads, with the body of every field logged by hash fetched
+ * from body/<SHA-256> and checked against the hash and length its entry
+ * logs; with --proof N, the inclusion proof of entry N built from tiles.
+ * Only a server on this machine is reached, as for `tally witness`: the
+ * client speaks plain HTTP.
  */
 #include "cli/cli.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define F_FETCH "L032"    /* the tiles, bundles or checkpoint cannot be used */
 
-#define FETCH_MAX_BODY ((size_t)TALLY_LOG_MAX_ENTRY_BYTES * 2)
+#define FETCH_MAX_BODY ((size_t)TALLY_LOG_MAX_BODY_BYTES + 4096)
 #define FETCH_CACHE 16    /* hash tiles kept */
 
 static const char help[] =
@@ -33,11 +32,12 @@ static const char help[] =
 	"prefix defaults to /api/v1/log): fetch the checkpoint and check the CEC's\n"
 	"signature, recompute its root from the hash tiles alone and compare. With\n"
 	"--out, fetch every entry bundle, check each entry against its leaf hash in\n"
-	"the tiles, and write the dump 'tally verify --dump' reads. With --proof N,\n"
-	"print the inclusion proof of entry N built from the tiles (as 'tally log\n"
-	"proof'). A bundle that would hold an entry over 65,535 bytes [L031] is read\n"
-	"from the JSON entries API instead. Refused [L032]: an error answer, a tile\n"
-	"or bundle of the wrong size, a root or an entry that does not match.\n"
+	"the tiles, fetch the body of every field logged by hash (over 61,440 bytes)\n"
+	"and check it against its entry's SHA-256 and length, and write the dump\n"
+	"'tally verify --dump' reads. With --proof N, print the inclusion proof of\n"
+	"entry N built from the tiles (as 'tally log proof'). Refused [L032]: an\n"
+	"error answer, a tile or bundle of the wrong size, a root, an entry or a\n"
+	"body that does not match.\n"
 	"exit status: 0 all matched, 1 a problem, 2 usage error.\n";
 
 typedef struct cached_tile {
@@ -51,6 +51,8 @@ typedef struct fetcher {
 	cached_tile cache[FETCH_CACHE];
 	unsigned next;
 	uint64_t requests, tiles, bytes;
+	tally_hash *bodies;      /* the bodies fetched so far (each is written once) */
+	size_t n_bodies, cap_bodies;
 } fetcher;
 
 /* GET prefix/"rel" (cli_http_get), counted */
@@ -153,12 +155,61 @@ static void out_add(outbuf *o, char *line, size_t n)
 	tally_free(line);
 }
 
+/* fetch_body fetches the body of "b" (a field logged by hash) unless it
+ * was fetched before, checks it against the entry's SHA-256 and length, and
+ * adds its line to the dump */
+static int fetch_body(fetcher *f, outbuf *o, uint64_t index, tally_log_bytes *b,
+                      tally_error *err)
+{
+	char rel[80], hex[65], *body = NULL;
+	size_t len = 0, n = 0;
+	unsigned status = 0;
+	tally_error why = TALLY_ERROR_INIT;
+	int rc;
+
+	for (size_t i = 0; i < f->n_bodies; i++)
+		if (tally_hash_equal(&f->bodies[i], &b->hash))
+			return TALLY_OK;
+	tally_hash_to_hex(&b->hash, hex);
+	snprintf(rel, sizeof rel, "body/%s", hex);
+	if ((rc = http_get(f, rel, &status, &body, &len, err)) != TALLY_OK)
+		return rc;
+	if (status != 200)
+		rc = refused(rel, status, body, len, err);
+	else if (tally_log_bytes_attach(b, (const uint8_t *)body, len, &why) != TALLY_OK)
+		rc = tally_error_set(err, TALLY_EINVAL, F_FETCH, rel,
+		                     "the body of entry %llu does not match its entry: %s",
+		                     (unsigned long long)index, why.msg);
+	if (rc == TALLY_OK && f->n_bodies == f->cap_bodies) {
+		size_t ncap = f->cap_bodies ? f->cap_bodies * 2 : 8;
+		tally_hash *nb = realloc(f->bodies, ncap * sizeof *nb);
+		if (!nb) {
+			rc = tally_error_set(err, TALLY_ENOMEM, NULL, NULL, "out of memory");
+		} else {
+			f->bodies = nb;
+			f->cap_bodies = ncap;
+		}
+	}
+	if (rc == TALLY_OK) {
+		f->bodies[f->n_bodies++] = b->hash;
+		char *line = tally_dump_body_line(&b->hash, body, len, &n);
+		out_add(o, line, n);
+	}
+	free(body);
+	return rc;
+}
+
 /* checks entry "index" against leaf hash "want", adds it to the frontier
- * "fr" and its line to the dump */
-static int add_entry(outbuf *o, tally_merkle_frontier *fr, uint64_t index, const tally_hash *want, const uint8_t *bytes,
-                     size_t len, const char *from, tally_error *err)
+ * "fr" and its line to the dump, then the body it logs by hash, if any and
+ * not fetched before (an entry that cannot be decoded is copied as it is:
+ * `tally verify` reports it) */
+static int add_entry(fetcher *f, outbuf *o, tally_merkle_frontier *fr, uint64_t index,
+                     const tally_hash *want, const uint8_t *bytes, size_t len, const char *from,
+                     tally_error *err)
 {
 	tally_hash h;
+	tally_log_entry le;
+	tally_log_bytes *blob;
 	size_t n = 0;
 
 	tally_merkle_leaf_hash(bytes, len, &h);
@@ -170,67 +221,17 @@ static int add_entry(outbuf *o, tally_merkle_frontier *fr, uint64_t index, const
 		return err->status;
 	char *line = tally_dump_entry_line(index, &h, bytes, len, &n);
 	out_add(o, line, n);
+	if (tally_log_entry_decode(bytes, len, &le, NULL) == TALLY_OK &&
+	    (blob = tally_log_entry_blob(&le)) && blob->by_hash)
+		return fetch_body(f, o, index, blob, err);
 	return TALLY_OK;
-}
-
-/* the entries of bundle "t" from the JSON API (a bundle the server cannot
- * write: an entry over 65,535 bytes) */
-static int json_entries(fetcher *f, const tally_tile *t, const tally_hash *leaves, outbuf *o,
-                        tally_merkle_frontier *fr, tally_error *err)
-{
-	uint64_t start = t->index * TALLY_TILE_WIDTH;
-	char rel[128], *body = NULL;
-	size_t len = 0;
-	unsigned status = 0;
-	json_t *j = NULL;
-	int rc;
-
-	snprintf(rel, sizeof rel, "entries?start=%llu&end=%llu", (unsigned long long)start,
-	         (unsigned long long)(start + t->width));
-	if ((rc = http_get(f, rel, &status, &body, &len, err)) != TALLY_OK)
-		return rc;
-	if (status != 200) {
-		rc = refused(rel, status, body, len, err);
-		goto out;
-	}
-	j = json_loadb(body, len, 0, NULL);
-	json_t *arr = json_object_get(j, "entries");
-	if (!json_is_array(arr) || json_array_size(arr) != t->width) {
-		rc = tally_error_set(err, TALLY_EINVAL, F_FETCH, rel, "not %u entries", t->width);
-		goto out;
-	}
-	for (unsigned i = 0; i < t->width && rc == TALLY_OK; i++) {
-		json_t *e = json_array_get(arr, i);
-		const char *b64 = json_string_value(json_object_get(e, "entry"));
-		json_t *ix = json_object_get(e, "index");
-		if (!b64 || !json_is_integer(ix) || (uint64_t)json_integer_value(ix) != start + i) {
-			rc = tally_error_set(err, TALLY_EINVAL, F_FETCH, rel, "entry %u is malformed", i);
-			break;
-		}
-		size_t blen = strlen(b64), dlen = 0;
-		uint8_t *bytes = malloc(blen / 4 * 3 + 1);
-		if (!bytes) {
-			rc = tally_error_set(err, TALLY_ENOMEM, NULL, NULL, "out of memory");
-			break;
-		}
-		if (sodium_base642bin(bytes, blen / 4 * 3 + 1, b64, blen, NULL, &dlen, NULL,
-		                      sodium_base64_VARIANT_ORIGINAL) != 0)
-			rc = tally_error_set(err, TALLY_EINVAL, F_FETCH, rel, "entry %u is not base64", i);
-		else
-			rc = add_entry(o, fr, start + i, &leaves[i], bytes, dlen, rel, err);
-		free(bytes);
-	}
-out:
-	json_decref(j);
-	free(body);
-	return rc;
 }
 
 /* every bundle of the tree of "size" entries, checked against the level-0
  * tiles, and the entries' own root against the checkpoint's "root": the
  * level-0 tiles were not part of the root computed from the tiles above */
 static int fetch_entries(fetcher *f, uint64_t size, const tally_hash *root, outbuf *o,
-                         uint64_t *from_json, tally_error *err)
+                         tally_error *err)
 {
 	tally_hash leaves[TALLY_TILE_WIDTH], got;
 	tally_bundle_entry e[TALLY_TILE_WIDTH];
@@ -251,18 +252,12 @@ static int fetch_entries(fetcher *f, uint64_t size, const tally_hash *root, outb
 		tally_tile_format(&t, path);
 		if ((rc = http_get(f, path, &status, &body, &len, err)) != TALLY_OK)
 			break;
-		char code[16] = "";
-		if (status == 404)
-			error_code(body, len, code);
-		if (status == 404 && strcmp(code, "L031") == 0) {
-			rc = json_entries(f, &t, leaves, o, &fr, err);
-			*from_json += t.width;
-		} else if (status != 200) {
+		if (status != 200) {
 			rc = refused(path, status, body, len, err);
 		} else if ((rc = tally_bundle_parse((const uint8_t *)body, len, t.width, e, err)) ==
 		           TALLY_OK) {
 			for (unsigned i = 0; i < t.width && rc == TALLY_OK; i++)
-				rc = add_entry(o, &fr, b * TALLY_TILE_WIDTH + i, &leaves[i], e[i].bytes,
+				rc = add_entry(f, o, &fr, b * TALLY_TILE_WIDTH + i, &leaves[i], e[i].bytes,
 				               e[i].len, path, err);
 		} else {
 			snprintf(err->where, sizeof err->where, "%s", path);
@@ -304,7 +299,7 @@ int cmd_log_fetch(int argc, char **argv)
 	char *note = NULL, *end = NULL;
 	size_t nlen = 0;
 	unsigned status = 0;
-	uint64_t proof = 0, from_json = 0;
+	uint64_t proof = 0;
 	int c, rc = EXIT_USER;
 
 	optind = 1;
@@ -389,7 +384,7 @@ int cmd_log_fetch(int argc, char **argv)
 		size_t n = 0;
 		char *hdr = tally_strdup(TALLY_DUMP_HEADER);
 		out_add(&o, hdr, strlen(TALLY_DUMP_HEADER));
-		if (fetch_entries(f, cp.size, &cp.root, &o, &from_json, &err) != TALLY_OK)
+		if (fetch_entries(f, cp.size, &cp.root, &o, &err) != TALLY_OK)
 			goto fail;
 		char *line = tally_dump_checkpoint_line(note, nlen, &n);
 		out_add(&o, line, n);
@@ -402,11 +397,10 @@ int cmd_log_fetch(int argc, char **argv)
 	}
 	/* the summary goes where the data does not */
 	fprintf((out && strcmp(out, "-") == 0) || proof_s ? stderr : stdout,
-	        "log %s: %llu entries, root matches the signed checkpoint; %llu tiles, %llu "
-	        "requests, %llu bytes%s\n",
+	        "log %s: %llu entries, root matches the signed checkpoint; %llu tiles, %zu "
+	        "bodies, %llu requests, %llu bytes\n",
 	        cp.origin, (unsigned long long)cp.size, (unsigned long long)f->tiles,
-	        (unsigned long long)f->requests, (unsigned long long)f->bytes,
-	        from_json ? " (entries over 65,535 bytes read from the JSON API)" : "");
+	        f->n_bodies, (unsigned long long)f->requests, (unsigned long long)f->bytes);
 	rc = EXIT_OK;
 	goto out;
 fail:
@@ -415,6 +409,8 @@ fail:
 out:
 	free(o.b);
 	free(note);
+	if (f)
+		free(f->bodies);
 	free(f);
 	return rc;
 }

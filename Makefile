@@ -23,7 +23,7 @@ PCDIR   ?= $(LIBDIR)/pkgconfig
 VERSION := 0.1.0
 SOVER   := 0
 
-PKGS    := sqlite3 jansson libsodium libmicrohttpd
+PKGS    := sqlite3 jansson libsodium libmicrohttpd zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # the printed protocols (src/render/pdf.c): the program links them, libtally does not

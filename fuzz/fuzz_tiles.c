@@ -11,7 +11,10 @@
  *      kind in range; one that does not gets L029.
  *   1: the second byte + 1 is the width (1..256), the rest a bundle. One
  *      that parses must frame back to the same bytes; one that does not gets
- *      L032 and leaves the output untouched.
+ *      L032 and leaves the output untouched. Each entry of a bundle is then
+ *      decoded as `tally log fetch` does to find a blob logged by hash: one
+ *      that decodes must encode back to the same bytes, with its blob
+ *      inline (inside the bundle) up to 61,440 bytes and by hash above.
  *   2: two bytes give a tree size (1..600) and an entry of a fixed tree of
  *      600 leaves; the rest is XORed, byte by byte, over the tiles the
  *      reader asks for (cut from the real tree), and a byte 0xff as the
@@ -160,6 +163,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (pos != n)
 			abort();
+		for (unsigned i = 0; i < width; i++) {
+			tally_log_entry le;
+			uint8_t *b = NULL;
+			size_t bl = 0;
+			if (tally_log_entry_decode(e[i].bytes, e[i].len, &le, NULL) != TALLY_OK)
+				continue;
+			const tally_log_bytes *blob = tally_log_entry_blob(&le);
+			if (blob && (blob->by_hash != (blob->len > TALLY_LOG_INLINE_MAX) ||
+			             (blob->by_hash && blob->p) ||
+			             (!blob->by_hash && blob->len &&
+			              (blob->p < e[i].bytes || blob->p + blob->len > e[i].bytes + e[i].len))))
+				abort();
+			if (tally_log_entry_encode(&le, &b, &bl, NULL) != TALLY_OK || bl != e[i].len ||
+			    memcmp(b, e[i].bytes, bl) != 0)
+				abort();
+			tally_free(b);
+		}
 		break;
 	}
 	default:

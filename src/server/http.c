@@ -61,6 +61,7 @@ static const route routes[] = {
 	{"GET", "/api/v1/log/proof/inclusion", routes_log_inclusion},
 	{"GET", "/api/v1/log/proof/consistency", routes_log_consistency},
 	{"GET", "/api/v1/log/tile/*", routes_log_tile},
+	{"GET", "/api/v1/log/body/*", routes_log_body},
 };
 
 /* match "url" against "pattern"; the "{}" segment goes to arg (size cap) */
@@ -390,6 +391,12 @@ static enum MHD_Result send_reply(server_req *q, struct MHD_Connection *c)
 	                        q->cache_control ? q->cache_control : "private, no-store");
 	if (q->etag[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, q->etag);
+	/* entry bundles and bodies: gzip when accepted (routes_tiles.c) */
+	if (q->encoding) {
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+		if (q->encoding[0])
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, q->encoding);
+	}
 	if (q->status == MHD_HTTP_TOO_MANY_REQUESTS)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	if (q->status == MHD_HTTP_UNAUTHORIZED)

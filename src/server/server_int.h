@@ -115,6 +115,9 @@ typedef struct server_req {
 	const char *ctype;
 	const char *cache_control;
 	char etag[80];
+	/* a response that depends on Accept-Encoding (routes_tiles.c): NULL for
+	 * any other, "" sent as it is, or the Content-Encoding applied ("gzip") */
+	const char *encoding;
 	/* a protocol submission waiting for the group commit (group.c): its
 	 * connection is suspended until the writer has committed and answered */
 	struct tally_entry *sub_en;
@@ -262,6 +265,10 @@ int routes_log_entries(server_req *q, const char *arg);
 int routes_log_inclusion(server_req *q, const char *arg);
 int routes_log_consistency(server_req *q, const char *arg);
 int routes_log_tile(server_req *q, const char *arg);
+int routes_log_body(server_req *q, const char *arg);
+/* routes_accepts_gzip: does the Accept-Encoding value "v" (NULL: none) take
+ * gzip (RFC 9110 12.5.3)? (routes_tiles.c) */
+bool routes_accepts_gzip(const char *v);
 /* ==== routes_forensics.c (called without srv->lock: they take it) ==== */
 int routes_forensics(server_req *q, const char *arg);
 int routes_forensics_plot(server_req *q, const char *arg);

@@ -4,10 +4,10 @@
 # tiles-test.sh: the transparency log served as a tiled log
 # (c2sp.org/tlog-tiles, docs/api-http.md "Tiles"), end to end. It makes a
 # simulated election of 600 stations (its definition, log entry 0, is over
-# the 65,535 bytes an entry bundle can frame), enters every protocol (601
-# entries: two full level-0 tiles, a partial one of width 89, a partial
-# level-1 tile of width 2), signs a checkpoint, serves it on a free loopback
-# port and checks:
+# the 61,440 bytes an entry holds inline: it is logged by hash, its body
+# served at body/<SHA-256>), enters every protocol (601 entries: two full
+# level-0 tiles, a partial one of width 89, a partial level-1 tile of width
+# 2), signs a checkpoint, serves it on a free loopback port and checks:
 #   - tile sizes, content types and caching (full: a year, immutable;
 #     partial and the checkpoint: seconds), HEAD, 405, 404 beyond the signed
 #     tree (L030), 404 before any checkpoint (L027), malformed paths (L029);
@@ -15,8 +15,13 @@
 #     hashes are the entries' leaf hashes, the level-1 hashes are the roots
 #     of the first 256 entries and of the next 256 (via the roots of 256 and
 #     512 entries), a narrower partial tile is a prefix of a wider one;
-#   - entry bundles: bundle 0 is refused (L031, naming the JSON URL), bundle
-#     1 holds entry 256 byte for byte;
+#   - entry bundles: bundle 0 holds the definition entry, which names the
+#     definition's SHA-256, bundle 1 holds entry 256 byte for byte; gzip
+#     when the client accepts it (Accept-Encoding, RFC 9110 12.5.3), with
+#     Vary, the same bytes once gunzipped, never for hash tiles;
+#   - bodies: body/<SHA-256 hex> is the definition file byte for byte,
+#     cached a year; malformed names (L029), unknown ones (L030), a body
+#     logged after the signed tree (L030 until the next checkpoint);
 #   - `tally log fetch`: the root recomputed from tiles alone matches the
 #     checkpoint, inclusion proofs built from tiles equal the JSON API's, the
 #     fetched dump equals `tally log dump` and `tally verify` finds it clean;
@@ -25,13 +30,13 @@
 #   - a static mirror of the tiles (`tally serve --web`) reads back the same,
 #     and a mirror with one flipped bit is refused (L032);
 #   - a database altered under the server: a changed entry (L018), a
-#     checkpoint root the log no longer gives (L017).
+#     changed body (L018), a checkpoint root the log no longer gives (L017).
 # Prints "ok NAME" or "FAILED NAME: why", then "N passed, M failed".
 #
 # usage: tests/server/tiles-test.sh   (TALLY=path/to/tally, default build/test/tally)
 
 . "$(dirname "$0")/common.sh"
-server_test_init tiles curl awk od base64 sha256sum sqlite3 cmp dd
+server_test_init tiles curl awk od base64 sha256sum sqlite3 cmp dd gzip
 
 # get NAME STATUS CODE PATH: GET $LOG/PATH into ./body, headers into ./hdr
 get() {
@@ -55,7 +60,7 @@ setup "$TALLY" init --db t.db sim/definition.json
 setup "$TALLY" submit --db t.db --quiet sim/entries-1.json
 setup "$TALLY" keys generate --name tally.example.org/tiles --out cec.key
 start main --db t.db
-LOG=$BASE/api/v1/log
+LOG=$BASE/api/v1/log MAIN=$BASE
 
 get "no checkpoint yet: a tile is L027" 404 L027 tile/0/000
 setup "$TALLY" log checkpoint --db t.db --key cec.key
@@ -111,8 +116,37 @@ check "level 1: H(0x01 || hash 0 || hash 1) is the root of the first 512 entries
 	"$({ printf '\001'; cat t1.000; } | sha256sum | cut -c1-64)" "$r512"
 
 # ---- entry bundles ----
-get "bundle 0 holds the definition, over 65,535 bytes (L031)" 404 L031 tile/entries/000
-grep -q 'entries?start=0&end=1' body && ok "L031 names the JSON URL of the entry" || bad "L031 names the JSON URL" "$(cat body)"
+def=$(sha256sum < sim/definition.json | cut -c1-64)
+get "bundle 0, which holds the definition entry" 200 - tile/entries/000 && cp body b.000
+len=$(head -c 2 b.000 | od -An -tu1 | awk '{ print $1 * 256 + $2 }')
+check "bundle 0: entry 0 is small, the definition logged by hash" "$([ "$len" -lt 1000 ] && echo yes)" yes
+check "bundle 0: entry 0 ends with the definition's SHA-256" \
+	"$(dd if=b.000 bs=1 skip=$((2 + len - 32)) count=32 2>/dev/null | hexof)" "$def"
+check "bundle 0: no Content-Encoding unasked" "$(header content-encoding)" ""
+check "bundle 0: Vary: Accept-Encoding" "$(header vary)" "Accept-Encoding"
+# gzip (tlog-tiles: bundles SHOULD be served with Content-Encoding: gzip)
+gz() { # gz NAME ACCEPT-ENCODING WANT-ENCODING PATH
+	rm -f body hdr
+	curl -s -o body -D hdr -H "Accept-Encoding: $2" "$LOG/$4" > /dev/null
+	check "$1" "$(header content-encoding)" "$3"
+}
+gz "bundle 0 gzipped when asked" "gzip" gzip tile/entries/000
+check "the gzipped bundle is the bundle" "$(gzip -dc < body | cmp -s - b.000 && echo same)" same
+check "gzipped: smaller" "$([ "$(size body)" -lt "$(size b.000)" ] && echo yes)" yes
+check "gzipped: Vary: Accept-Encoding" "$(header vary)" "Accept-Encoding"
+check "gzipped: cached a year, immutable" "$(header cache-control)" "public, max-age=31536000, immutable"
+gz "Accept-Encoding with weights: gzip" "br;q=1.0, gzip;q=0.5, *;q=0" gzip tile/entries/000
+gz "Accept-Encoding x-gzip" "x-gzip" gzip tile/entries/000
+gz "Accept-Encoding *" "*" gzip tile/entries/000
+gz "Accept-Encoding gzip;q=0: none" "gzip;q=0" "" tile/entries/000
+gz "Accept-Encoding *, gzip;q=0: none" "*, gzip;q=0" "" tile/entries/000
+gz "Accept-Encoding identity: none" "identity" "" tile/entries/000
+gz "Accept-Encoding with a malformed weight: none" "gzip;q=2" "" tile/entries/000
+gz "Accept-Encoding br only: none" "br" "" tile/entries/000
+gz "hash tiles are never gzipped" "gzip" "" tile/0/000
+check "hash tiles: no Vary" "$(header vary)" ""
+got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' -I -H 'Accept-Encoding: gzip' "$LOG/tile/entries/000")
+check "HEAD on a bundle" "$got" "200 0"
 get "bundle 1" 200 - tile/entries/001 && cp body b.001
 check "bundle: cached a year, immutable" "$(header cache-control)" "public, max-age=31536000, immutable"
 len=$(head -c 2 b.001 | od -An -tu1 | awk '{ print $1 * 256 + $2 }')
@@ -122,6 +156,20 @@ check "bundle 1 starts with entry 256, byte for byte" \
 get "partial bundle 2, width 89" 200 - tile/entries/002.p/89
 check "partial bundle: a short cache" "$(header cache-control)" "public, max-age=10"
 get "bundle 2 in full does not exist yet (L030)" 404 L030 tile/entries/002
+
+# ---- bodies ----
+get "the definition's body" 200 - "body/$def" && cp body def.body
+cmp -s def.body sim/definition.json && ok "the body is the definition file, byte for byte" \
+	|| bad "the body is the definition file" "$(cmp def.body sim/definition.json)"
+check "body: cached a year, immutable" "$(header cache-control)" "public, max-age=31536000, immutable"
+check "body: application/octet-stream" "$(header content-type)" "application/octet-stream"
+gz "body gzipped when asked" "gzip" gzip "body/$def"
+check "the gzipped body is the body" "$(gzip -dc < body | cmp -s - sim/definition.json && echo same)" same
+upper=$(echo "$def" | tr a-f A-F)
+for p in "body/$upper" "body/$(echo "$def" | cut -c2-)" "body/${def}0" "body/$(echo "$def" | cut -c2-)g" "body/" "body/$def/x"; do
+	get "malformed: $p (L029)" 400 L029 "$p"
+done
+get "a body no entry logs (L030)" 404 L030 "body/$(printf '%064d' 0)"
 
 # ---- tally log fetch: the log from tiles alone ----
 if "$TALLY" log fetch --url "$BASE" --key cec.pub --out fetched.dump > fetch.out 2>&1; then
@@ -156,15 +204,40 @@ check "fetch: --url is needed (usage error)" "$?" 2
 # ---- the log grows: tiles stay those of the signed tree ----
 setup "$TALLY" annul --db t.db --station C003-002 --reason "court order 7" --by judge
 get "after a new entry, unsigned: still width 89 (L030 for 90)" 404 L030 tile/0/002.p/90
+setup "$TALLY" publish --db t.db --quiet
+# a results statement of 80 constituencies is over 61,440 bytes: logged by
+# hash; published after the signed tree, its body is not served until the
+# next checkpoint
+setup "$TALLY" simulate --out big --constituencies 80 --stations 80 --typos 0 --bad 0 --warnings 0 --no-double-entry
+setup "$TALLY" init --db big.db big/definition.json
+setup "$TALLY" submit --db big.db --quiet big/entries-1.json
+setup "$TALLY" log checkpoint --db big.db --key cec.key
+setup "$TALLY" publish --db big.db --quiet
+setup "$TALLY" log dump --db big.db --out big.dump
+stmt=$(sed -n 's/^body \([0-9a-f]\{64\}\) tally\/v1\/results-statement.*/\1/p' big.dump)
+check "a statement of 80 constituencies is logged by hash" "$(echo "$stmt" | wc -c | tr -d ' ')" 65
+start big --db big.db
+BIG=$BASE/api/v1/log
+st=$(curl -s -o body -w '%{http_code}' "$BIG/body/$stmt")
+check "a body logged after the signed tree is not served (L030)" "$st:$(grep -o L030 body)" "404:L030"
+setup "$TALLY" log checkpoint --db big.db --key cec.key
+st=$(curl -s -o body -w '%{http_code}' "$BIG/body/$stmt")
+check "after the next checkpoint it is" "$st:$(sha256sum < body | cut -c1-64)" "200:$stmt"
+setup "$TALLY" log dump --db t.db --out grown.dump
 setup "$TALLY" log checkpoint --db t.db --key cec.key
-get "after the next checkpoint: width 90" 200 - tile/0/002.p/90
+get "after the next checkpoint: width 91" 200 - tile/0/002.p/91
 check "the first 89 hashes did not change" "$(head -c 2848 body | hexof)" "$(hexof < t0.002)"
-"$TALLY" log fetch --url "$BASE" --key cec.pub > fetch.out 2>&1 \
-	&& ok "fetch after growth: 602 entries" || bad "fetch after growth" "$(cat fetch.out)"
+"$TALLY" log fetch --url "$MAIN" --key cec.pub --out grown.fetched > fetch.out 2>&1 \
+	&& ok "fetch after growth: 603 entries" || bad "fetch after growth" "$(cat fetch.out)"
+# the same entries and bodies (the checkpoints differ: the fetch has the latest only)
+grep -v '^checkpoint ' grown.fetched > a.lines
+grep -v '^checkpoint ' grown.dump > b.lines
+cmp -s a.lines b.lines && ok "fetch after growth: the entries and bodies of 'tally log dump'" \
+	|| bad "fetch after growth: the entries and bodies" "$(cmp a.lines b.lines)"
 
 # ---- a static mirror: the tiles as plain files ----
 mkdir -p mirror/log/tile/0/002.p mirror/log/tile/1/000.p
-for p in checkpoint tile/0/000 tile/0/001 tile/0/002.p/90 tile/1/000.p/2; do
+for p in checkpoint tile/0/000 tile/0/001 tile/0/002.p/91 tile/1/000.p/2; do
 	curl -s -o "mirror/log/$p" "$LOG/$p"
 done
 start mirror --db t.db --web "$W/mirror"
@@ -185,9 +258,11 @@ head -c 100 mirror/log/tile/0/000 > x && mv x mirror/log/tile/0/000
 check "fetch: a tile of the wrong size is refused" "$?:$(grep -c 'not 256 hashes' fetch.err)" "1:1"
 
 # ---- a database altered under the server ----
+sqlite3 t.db "UPDATE log_bodies SET body = CAST(replace(CAST(body AS TEXT), '\"id\"', '\"Id\"') AS BLOB)"
+get "a changed body is refused (L018)" 500 L018 "body/$def"
 sqlite3 t.db "UPDATE log SET entry = entry || x'00' WHERE idx = 300"
 get "a changed entry: its bundle is refused (L018)" 500 L018 tile/entries/001
-"$TALLY" log fetch --url "$BASE" --key cec.pub --out x.dump > /dev/null 2> fetch.err
+"$TALLY" log fetch --url "$MAIN" --key cec.pub --out x.dump > /dev/null 2> fetch.err
 check "fetch: the refused bundle fails the fetch" "$?:$(grep -o 'L018' fetch.err | head -1)" "1:L018"
 get "hash tiles still served (the leaf hashes are the signed ones)" 200 - tile/0/001
 sqlite3 t.db "UPDATE checkpoints SET root = zeroblob(32) WHERE id = (SELECT max(id) FROM checkpoints)"
@@ -195,5 +270,5 @@ get "a checkpoint the log no longer gives: no tiles (L017)" 500 L017 tile/0/000
 
 # ---- stop: a clean exit, no sanitizer reports ----
 stop_servers
-no_sanitizer_reports main.err mirror.err
+no_sanitizer_reports main.err mirror.err big.err
 finish

@@ -15,8 +15,11 @@ set -eu
 # (tests/standards/check.sh). The printed protocols: cairo and pango (PDF, text),
 # libqrencode (the QR code), the DejaVu fonts (Azerbaijani and Cyrillic letters),
 # gettext (msgfmt builds the message catalogues); poppler-utils reads the PDFs back
-# in tests/protocols/check.sh. zlib gzips the log's entry bundles.
-BUILD="build-essential pkg-config libsqlite3-dev libjansson-dev libsodium-dev libcmocka-dev libmicrohttpd-dev zlib1g-dev curl unzip clang libclang-rt-14-dev libxml2-utils python3-jsonschema libcairo2-dev libpango1.0-dev libqrencode-dev fonts-dejavu-core gettext poppler-utils"
+# in tests/protocols/check.sh. zlib gzips the log's entry bundles. golang-go and
+# golang-golang-x-mod-dev: the independent tiles client of
+# tests/server/tlog-client-test.sh (Go's sumdb/note and sumdb/tlog, built offline
+# from /usr/share/gocode).
+BUILD="build-essential pkg-config libsqlite3-dev libjansson-dev libsodium-dev libcmocka-dev libmicrohttpd-dev zlib1g-dev curl unzip clang libclang-rt-14-dev libxml2-utils python3-jsonschema libcairo2-dev libpango1.0-dev libqrencode-dev fonts-dejavu-core gettext poppler-utils golang-go golang-golang-x-mod-dev"
 BENCH="python3-pandas python3-numpy sqlite3 wrk"
 BROWSER="chromium"
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # run-all.sh: the whole test suite, as `make check` runs it once everything
 # is built: the cmocka unit suites, the command-line cases, the replay of
-# every fuzzing corpus, the HTTP API of `tally serve`, the dashboard in
+# every fuzzing corpus, the HTTP API of `tally serve`, its tiled log read by
+# an independent Go client, the dashboard in
 # headless Chromium (when installed), and the error-code coverage check. Each part prints
 # its own report; the last line totals them as "N passed, M failed".
 set -u
@@ -51,6 +52,8 @@ part env TALLY=build/test/tally tests/standards/check.sh
 part env TALLY=build/test/tally tests/protocols/check.sh
 part env TALLY=build/test/tally tests/server/api-test.sh
 part env TALLY=build/test/tally tests/server/tiles-test.sh
+# the whole log of a published election through tiles alone, by an independent Go client
+part env TALLY=build/test/tally tests/server/tlog-client-test.sh
 # the bad-input catalogue: every hostile input refused with its code, nothing stored
 part env TALLY=build/test/tally tests/hostile/run.sh
 # crash safety: 5 kills with SIGKILL and 3 power losses under a storm of submissions

@@ -10,6 +10,7 @@
  */
 #include "testutil.h"
 #include "store/store.h"
+#include "tally/sim.h"
 
 #include <sqlite3.h>
 
@@ -1010,6 +1011,92 @@ static void test_schema_version(void **state)
 	assert_non_null(strstr(err.msg, "schema version 99"));
 }
 
+/* A database of schema 2 (log format tally/v1) is refused with what to do,
+ * and left as it was. */
+static void test_schema_2(void **state)
+{
+	fixture *f = *state;
+	tally_store *s = NULL;
+	sqlite3 *db = NULL;
+	tally_error err = TALLY_ERROR_INIT;
+
+	tally_store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 2", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(tally_store_open(f->path, &s, &err), TALLY_ESTORE);
+	assert_string_equal(err.code, "S003");
+	assert_non_null(strstr(err.msg, "log format tally/v1"));
+	assert_non_null(strstr(err.msg, "cannot be converted"));
+}
+
+/* A definition over 61,440 bytes is logged by hash, its body stored beside
+ * the log in the same transaction: listed under entry 0, read back by its
+ * SHA-256, refused when altered (L018) or unknown (S007). */
+static void test_log_bodies(void **state)
+{
+	(void)state;
+	tally_sim_options o;
+	tally_sim *sim = NULL;
+	tally_store *s = NULL;
+	tally_error err = TALLY_ERROR_INIT;
+	tally_log_body_row *rows = NULL;
+	size_t n = 0, len = 0, blen = 0;
+	uint8_t *entry = NULL, *body = NULL;
+	uint64_t first = 99;
+	tally_log_entry le;
+	tally_hash unknown;
+	char path[] = "/tmp/tally-test-bodies-XXXXXX";
+	int fd = mkstemp(path);
+	sqlite3 *db = NULL;
+
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	tally_sim_options_default(&o);
+	o.seed = 3;
+	o.constituencies = 2;
+	o.stations = 400;
+	assert_int_equal(tally_simulate(&o, &sim, &err), TALLY_OK);
+	assert_int_equal(tally_store_create(path, sim->e, &s, &err), TALLY_OK);
+	assert_int_equal(tally_store_log_bodies(s, &rows, &n, &err), TALLY_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].idx, 0);
+	assert_int_equal(tally_store_log_entry(s, 0, &entry, &len, NULL, &err), TALLY_OK);
+	assert_true(len <= TALLY_LOG_MAX_ENTRY_BYTES);
+	assert_int_equal(tally_log_entry_decode(entry, len, &le, &err), TALLY_OK);
+	assert_true(le.u.definition.definition.by_hash);
+	assert_true(tally_hash_equal(&le.u.definition.definition.hash, &rows[0].hash));
+	assert_int_equal(tally_store_log_body(s, &rows[0].hash, &body, &blen, &first, &err), TALLY_OK);
+	assert_int_equal(first, 0);
+	assert_true(blen > TALLY_LOG_INLINE_MAX);
+	assert_int_equal(tally_log_bytes_attach(&le.u.definition.definition, body, blen, &err),
+	                 TALLY_OK);
+	tally_free(body);
+	body = NULL;
+	memset(unknown.b, 0, sizeof unknown.b);
+	assert_int_equal(tally_store_log_body(s, &unknown, &body, &blen, NULL, &err), TALLY_ENOTFOUND);
+	assert_string_equal(err.code, "S007");
+	tally_store_close(s);
+	s = NULL;
+	/* one byte of the stored body changed */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE log_bodies SET body = CAST(replace(CAST(body AS TEXT),"
+	                                  " 'C001', 'C00X') AS BLOB)", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(tally_store_open(path, &s, &err), TALLY_OK);
+	assert_int_equal(tally_store_log_body(s, &rows[0].hash, &body, &blen, NULL, &err), TALLY_ESTORE);
+	assert_string_equal(err.code, "L018");
+	assert_null(body);
+	tally_store_close(s);
+	tally_free(rows);
+	tally_free(entry);
+	tally_sim_free(sim);
+	unlink(path);
+}
+
 /* Indexes out of range from a caller are refused with S007. */
 static void test_index_out_of_range(void **state)
 {
@@ -1079,6 +1166,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_election, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_2, setup, teardown),
+		cmocka_unit_test(test_log_bodies),
 		cmocka_unit_test_setup_teardown(test_index_out_of_range, setup, teardown),
 		cmocka_unit_test(test_create_atomic),
 	};

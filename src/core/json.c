@@ -38,8 +38,34 @@ static int depth_of(const json_t *v)
 	return 0;
 }
 
+/* json_load_callback's reader: the buffer in pieces of at most "size"
+ * bytes (jansson asks for 1,024), asking go_on before each */
+typedef struct reader {
+	const char *buf;
+	size_t len, pos;
+	bool (*go_on)(void *arg);
+	void *arg;
+} reader;
+
+static size_t read_piece(void *out, size_t size, void *data)
+{
+	reader *r = data;
+	if (r->go_on && !r->go_on(r->arg))
+		return (size_t)-1;  /* jansson: an error of the input, which ends the parse */
+	size_t n = r->len - r->pos < size ? r->len - r->pos : size;
+	memcpy(out, r->buf + r->pos, n);
+	r->pos += n;
+	return n;
+}
+
 int tj_load(const char *buf, size_t len, const char *file, const tj_codes *c, json_t **out,
             tally_error *err)
+{
+	return tj_load_until(buf, len, file, c, NULL, NULL, out, err);
+}
+
+int tj_load_until(const char *buf, size_t len, const char *file, const tj_codes *c,
+                  bool (*go_on)(void *arg), void *arg, json_t **out, tally_error *err)
 {
 	json_error_t je;
 	/* a UTF-8 byte order mark is not JSON, but editors write one */
@@ -48,7 +74,11 @@ int tj_load(const char *buf, size_t len, const char *file, const tj_codes *c, js
 		buf += 3;
 		len -= 3;
 	}
-	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+	/* json_loadb reads its buffer a byte at a time through the same stream
+	 * as json_load_callback, so both read every input alike */
+	reader r = {buf, len, 0, go_on, arg};
+	json_t *root = json_load_callback(read_piece, &r, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+	                                  &je);
 	if (!root) {
 		char where[256];
 		snprintf(where, sizeof where, "%s: line %d, column %d", file ? file : "input", je.line,

@@ -30,6 +30,14 @@ extern const tj_codes tj_def_codes, tj_proto_codes, tj_map_codes;
 int tj_load(const char *buf, size_t len, const char *file, const tj_codes *c, json_t **out,
             tally_error *err);
 
+/* tj_load_until is tj_load that asks go_on(arg) before each piece of the
+ * input (1,024 bytes) jansson reads, and stops reading, as at a malformed
+ * input ("malformed" code), when it says false. A caller bounds jansson's
+ * memory this way: jansson 2.14 must never see a failed allocation, which
+ * it does not survive inside a string (jansson issue #362). */
+int tj_load_until(const char *buf, size_t len, const char *file, const tj_codes *c,
+                  bool (*go_on)(void *arg), void *arg, json_t **out, tally_error *err);
+
 /* tj_keys fails on any key of "obj" not in the NULL-terminated "allowed". */
 int tj_keys(const json_t *obj, const char *const *allowed, const char *path, const tj_codes *c,
             tally_error *err);
@@ -53,6 +61,12 @@ int tj_count(const json_t *v, uint64_t max, const char *path, const tj_codes *c,
 /* Path building: "base.key" or "base[i]" into "buf". */
 const char *tj_path_key(char *buf, size_t size, const char *base, const char *key);
 const char *tj_path_idx(char *buf, size_t size, const char *base, size_t i);
+
+/* tally__turnout_json reads turnout reports from a parsed JSON array, with
+ * the checks and codes of tally_turnout_parse (turnout.c); "*out" is freed
+ * with tally_free. For callers that have the JSON already (the server). */
+int tally__turnout_json(const tally_election *e, const json_t *root, const char *file,
+                        tally_turnout **out, size_t *n, tally_error *err);
 
 /* Template object <-> JSON (template.c), shared with the definition parser. */
 int tally__template_from_json_value(const json_t *v, const char *path, tally_template **out,

@@ -76,6 +76,83 @@ static int cmp_turnout(const void *a, const void *b)
 	return x->minute < y->minute ? -1 : x->minute > y->minute;
 }
 
+/* the reports of a JSON array of {"station","time","voters"} objects,
+ * appended to v (n of cap) */
+static int from_json(const tally_election *e, const json_t *root, tally_turnout **v, size_t *n,
+                     size_t *cap, tally_error *err)
+{
+	char where[256];
+	int rc = TALLY_OK;
+	if (!json_is_array(root))
+		return tally_error_set(err, TALLY_EINVAL, "P002", "$",
+		                       "turnout reports are an array of objects");
+	for (size_t i = 0; i < json_array_size(root); i++) {
+		json_t *o = json_array_get(root, i);
+		const char *sid = NULL, *time = NULL;
+		uint64_t voters = 0;
+		static const char *const keys[] = {"station", "time", "voters", NULL};
+		tj_path_idx(where, sizeof where, "$", i);
+		if (!json_is_object(o))
+			rc = tally_error_set(err, TALLY_EINVAL, "P002", where, "expected an object");
+		else if (!(rc = tj_keys(o, keys, where, &tj_proto_codes, err)) &&
+		         !(rc = tj_str(o, "station", true, 4096, where, &tj_proto_codes, &sid, err)) &&
+		         !(rc = tj_str(o, "time", true, 16, where, &tj_proto_codes, &time, err)) &&
+		         !(rc = tj_u64(o, "voters", true, 0, TALLY_MAX_COUNT, where, &tj_proto_codes,
+		                       &voters, err))) {
+			tally_turnout t;
+			rc = one(e, sid, strlen(sid), time, voters, where, &t, err);
+			if (!rc && push(v, n, cap, &t))
+				rc = tally_error_set(err, TALLY_ENOMEM, "", where, "out of memory");
+		}
+		if (rc)
+			return rc;
+	}
+	return TALLY_OK;
+}
+
+/* one report per station and time within a file (T006) */
+static int unique(const tally_election *e, const tally_turnout *v, size_t n, const char *file,
+                  tally_error *err)
+{
+	int rc = TALLY_OK;
+	if (n < 2)
+		return TALLY_OK;
+	tally_turnout *sorted = tally_malloc(n * sizeof *sorted);
+	if (!sorted)
+		return tally_error_set(err, TALLY_ENOMEM, "", file, "out of memory");
+	memcpy(sorted, v, n * sizeof *sorted);
+	qsort(sorted, n, sizeof *sorted, cmp_turnout);
+	for (size_t i = 1; i < n; i++)
+		if (sorted[i].station == sorted[i - 1].station &&
+		    sorted[i].minute == sorted[i - 1].minute) {
+			char hm[6];
+			tally_minute_format(sorted[i].minute, hm);
+			rc = tally_error_set(err, TALLY_EINVAL, "T006", file,
+			                     "station '%s' reports %s twice in this file",
+			                     e->stations[sorted[i].station].id, hm);
+			break;
+		}
+	tally_free(sorted);
+	return rc;
+}
+
+int tally__turnout_json(const tally_election *e, const json_t *root, const char *file,
+                        tally_turnout **out, size_t *nout, tally_error *err)
+{
+	tally_turnout *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc = from_json(e, root, &v, &n, &cap, err);
+	if (!rc)
+		rc = unique(e, v, n, file ? file : "input", err);
+	if (rc) {
+		tally_free(v);
+		return rc;
+	}
+	*out = v;
+	*nout = n;
+	return TALLY_OK;
+}
+
 int tally_turnout_parse(const tally_election *e, const char *buf, size_t len, const char *file,
                         const char *format, tally_turnout **out, size_t *nout, tally_error *err)
 {
@@ -145,60 +222,13 @@ int tally_turnout_parse(const tally_election *e, const char *buf, size_t len, co
 		json_t *root = NULL;
 		if ((rc = tj_load(buf, len, file, &tj_proto_codes, &root, err)))
 			goto fail;
-		if (!json_is_array(root)) {
-			json_decref(root);
-			rc = tally_error_set(err, TALLY_EINVAL, "P002", "$",
-			                     "turnout reports are an array of objects");
-			goto fail;
-		}
-		for (size_t i = 0; i < json_array_size(root); i++) {
-			json_t *o = json_array_get(root, i);
-			const char *sid = NULL, *time = NULL;
-			uint64_t voters = 0;
-			static const char *const keys[] = {"station", "time", "voters", NULL};
-			tj_path_idx(where, sizeof where, "$", i);
-			if (!json_is_object(o))
-				rc = tally_error_set(err, TALLY_EINVAL, "P002", where, "expected an object");
-			else if (!(rc = tj_keys(o, keys, where, &tj_proto_codes, err)) &&
-			         !(rc = tj_str(o, "station", true, 4096, where, &tj_proto_codes, &sid, err)) &&
-			         !(rc = tj_str(o, "time", true, 16, where, &tj_proto_codes, &time, err)) &&
-			         !(rc = tj_u64(o, "voters", true, 0, TALLY_MAX_COUNT, where, &tj_proto_codes,
-			                       &voters, err))) {
-				tally_turnout t;
-				rc = one(e, sid, strlen(sid), time, voters, where, &t, err);
-				if (!rc && push(&v, &n, &cap, &t))
-					rc = tally_error_set(err, TALLY_ENOMEM, "", where, "out of memory");
-			}
-			if (rc)
-				break;
-		}
+		rc = from_json(e, root, &v, &n, &cap, err);
 		json_decref(root);
 		if (rc)
 			goto fail;
 	}
-	/* one report per station and time within a file */
-	if (n > 1) {
-		tally_turnout *sorted = tally_malloc(n * sizeof *sorted);
-		if (!sorted) {
-			rc = tally_error_set(err, TALLY_ENOMEM, "", file, "out of memory");
-			goto fail;
-		}
-		memcpy(sorted, v, n * sizeof *sorted);
-		qsort(sorted, n, sizeof *sorted, cmp_turnout);
-		for (size_t i = 1; i < n; i++)
-			if (sorted[i].station == sorted[i - 1].station &&
-			    sorted[i].minute == sorted[i - 1].minute) {
-				char hm[6];
-				tally_minute_format(sorted[i].minute, hm);
-				rc = tally_error_set(err, TALLY_EINVAL, "T006", file,
-				                     "station '%s' reports %s twice in this file",
-				                     e->stations[sorted[i].station].id, hm);
-				break;
-			}
-		tally_free(sorted);
-		if (rc)
-			goto fail;
-	}
+	if ((rc = unique(e, v, n, file, err)))
+		goto fail;
 	*out = v;
 	*nout = n;
 	return TALLY_OK;

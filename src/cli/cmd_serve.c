@@ -8,6 +8,8 @@
 #include "server/server_int.h"
 
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -48,6 +50,16 @@ static int number(const char *s, unsigned long long lo, unsigned long long hi,
 
 int cmd_serve(int argc, char **argv)
 {
+	/* SIGINT and SIGTERM stop the server cleanly (server_run waits for them
+	 * with sigwait): blocked first of all, so that one sent while the store
+	 * opens, or while the options are read, is kept for sigwait instead of
+	 * killing the process, and every thread the server starts inherits the
+	 * mask */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
 	                                     {"port", required_argument, NULL, 'p'},
 	                                     {"bind", required_argument, NULL, 'b'},

@@ -6,8 +6,34 @@
 #include "cli/cli.h"
 
 #include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
+
+/* `tally serve` stops cleanly on SIGINT and SIGTERM, which it takes with
+ * sigwait (server/http.c); one that arrives while the process starts must
+ * not kill it instead. So both are blocked before anything else runs, the
+ * initialisers of the libraries included (the ELF pre-initialisation
+ * array runs before them: gnutls's, pulled in by libmicrohttpd, takes
+ * milliseconds), and main unblocks them at once for every other command,
+ * where one already sent then takes effect as usual. */
+static void stop_signals(int how)
+{
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(how, &sigs, NULL);
+}
+
+static void block_stop_signals(void)
+{
+	stop_signals(SIG_BLOCK);
+}
+
+__attribute__((section(".preinit_array"), used)) static void (*const preinit)(void) =
+	block_stop_signals;
 
 /* jansson 2.14 (Debian 12) does not survive a failed allocation while it
  * reads a string: its lexer drops the byte it could not save and then reads
@@ -71,6 +97,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	if (argc < 2 || strcmp(argv[1], "serve") != 0)
+		stop_signals(SIG_UNBLOCK);
 	json_set_alloc_funcs(json_alloc, json_release);
 	if (argc < 2) {
 		usage(stderr);

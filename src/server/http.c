@@ -536,6 +536,17 @@ int server_run(const server_config *cfg)
 	tally_error err = TALLY_ERROR_INIT;
 	int rc = 1;
 	struct MHD_Daemon *d = NULL;
+	/* SIGINT and SIGTERM are taken by sigwait below, in this thread only:
+	 * blocked before any thread starts (the group commit's writer, the
+	 * pool), so every thread inherits the mask and none can be killed by
+	 * them; cmd_serve blocks them even earlier, so that one sent while the
+	 * store opens stops the server cleanly too */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	pthread_mutex_init(&srv.lock, NULL);
 	pthread_mutex_init(&srv.rl_lock, NULL);
 	pthread_mutex_init(&srv.g_lock, NULL);
@@ -567,14 +578,6 @@ int server_run(const server_config *cfg)
 		fprintf(stderr, "error: --bind '%s' is not an IPv4 address\n", cfg->bind);
 		goto out;
 	}
-	/* SIGINT and SIGTERM are taken by sigwait below, in this thread only:
-	 * block them before the pool's threads start, so they inherit the mask */
-	sigset_t sigs;
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
 	                         MHD_ALLOW_SUSPEND_RESUME, 0,
 	                     NULL, NULL, on_request, &srv,

@@ -272,6 +272,7 @@ static void setup(void)
 	pthread_mutex_init(&srv.fx_lock, NULL);
 	pthread_mutex_init(&srv.g_lock, NULL);
 	pthread_cond_init(&srv.g_cond, NULL);
+	server_json_init();
 	open_db();
 	if (tally_store_election(srv.store, &srv.e, &err) ||
 	    tally_election_write(srv.e, &srv.definition_json, &srv.definition_len, &err) ||

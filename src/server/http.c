@@ -35,33 +35,36 @@ typedef struct route {
 	const char *pattern;   /* "{}" stands for one path segment, passed to the handler;
 	                          a final "*" for any rest, which the handler reads from q->url */
 	server_handler fn;
+	bool unlocked;         /* the handler takes srv->lock itself, for as little as it can:
+	                          it parses a body, or computes, without it */
 } route;
 
 static const route routes[] = {
-	{"GET", "/api/v1/definition", routes_definition},
-	{"GET", "/api/v1/results", routes_results},
-	{"GET", "/api/v1/results/constituencies/{}", routes_results_constituency},
-	{"GET", "/api/v1/results/stations/{}", routes_results_station},
-	{"GET", "/api/v1/progress", routes_progress},
-	{"GET", "/api/v1/turnout", routes_turnout_get},
-	{"GET", "/api/v1/forensics", routes_forensics},
-	{"GET", "/api/v1/forensics/{}", routes_forensics_plot},
-	{"POST", "/api/v1/turnout", routes_turnout_post},
-	{"POST", "/api/v1/protocols", routes_protocols_post},
-	{"GET", "/api/v1/stations/{}/entries", routes_entries_get},
-	{"POST", "/api/v1/stations/{}/resolve", routes_resolve_post},
-	{"POST", "/api/v1/stations/{}/annul", routes_annul_station},
-	{"POST", "/api/v1/constituencies/{}/annul", routes_annul_constituency},
-	{"GET", "/api/v1/conflicts", routes_conflicts_get},
-	{"GET", "/api/v1/warnings", routes_warnings_get},
-	{"POST", "/api/v1/publish", routes_publish_post},
-	{"GET", "/api/v1/me", routes_me},
-	{"GET", "/api/v1/log/checkpoint", routes_log_checkpoint},
-	{"GET", "/api/v1/log/entries", routes_log_entries},
-	{"GET", "/api/v1/log/proof/inclusion", routes_log_inclusion},
-	{"GET", "/api/v1/log/proof/consistency", routes_log_consistency},
-	{"GET", "/api/v1/log/tile/*", routes_log_tile},
-	{"GET", "/api/v1/log/body/*", routes_log_body},
+	{"GET", "/api/v1/definition", routes_definition, false},
+	{"GET", "/api/v1/results", routes_results, false},
+	{"GET", "/api/v1/results/constituencies/{}", routes_results_constituency, false},
+	{"GET", "/api/v1/results/stations/{}", routes_results_station, false},
+	{"GET", "/api/v1/progress", routes_progress, false},
+	{"GET", "/api/v1/turnout", routes_turnout_get, false},
+	{"GET", "/api/v1/forensics", routes_forensics, true},
+	{"GET", "/api/v1/forensics/{}", routes_forensics_plot, true},
+	{"POST", "/api/v1/turnout", routes_turnout_post, true},
+	/* committed by the group commit's writer (group.c), which takes the lock */
+	{"POST", "/api/v1/protocols", routes_protocols_post, true},
+	{"GET", "/api/v1/stations/{}/entries", routes_entries_get, false},
+	{"POST", "/api/v1/stations/{}/resolve", routes_resolve_post, true},
+	{"POST", "/api/v1/stations/{}/annul", routes_annul_station, true},
+	{"POST", "/api/v1/constituencies/{}/annul", routes_annul_constituency, true},
+	{"GET", "/api/v1/conflicts", routes_conflicts_get, false},
+	{"GET", "/api/v1/warnings", routes_warnings_get, false},
+	{"POST", "/api/v1/publish", routes_publish_post, false},
+	{"GET", "/api/v1/me", routes_me, false},
+	{"GET", "/api/v1/log/checkpoint", routes_log_checkpoint, false},
+	{"GET", "/api/v1/log/entries", routes_log_entries, false},
+	{"GET", "/api/v1/log/proof/inclusion", routes_log_inclusion, false},
+	{"GET", "/api/v1/log/proof/consistency", routes_log_consistency, false},
+	{"GET", "/api/v1/log/tile/*", routes_log_tile, false},
+	{"GET", "/api/v1/log/body/*", routes_log_body, false},
 };
 
 /* match "url" against "pattern"; the "{}" segment goes to arg (size cap) */
@@ -351,14 +354,7 @@ static void dispatch(server_req *q)
 		return;
 	}
 	q->status = MHD_HTTP_OK;
-	/* a protocol submission is parsed unlocked and committed by the group
-	 * commit's writer (group.c), which takes the lock itself */
-	if (hit->fn == routes_protocols_post) {
-		hit->fn(q, arg);
-		return;
-	}
-	/* the forensic report is computed outside the lock (routes_forensics.c) */
-	if (hit->fn == routes_forensics || hit->fn == routes_forensics_plot) {
+	if (hit->unlocked) {
 		hit->fn(q, arg);
 		return;
 	}
@@ -460,6 +456,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			size_t cap = q->cap ? q->cap : 4096;
 			while (cap < q->len + n + 1)
 				cap *= 2;
+			if (cap > srv->cfg.max_body + 1)
+				cap = srv->cfg.max_body + 1;  /* never twice --max-body */
 			char *nb = realloc(q->body, cap);
 			if (!nb)
 				return MHD_NO;
@@ -552,6 +550,7 @@ int server_run(const server_config *cfg)
 	pthread_mutex_init(&srv.g_lock, NULL);
 	pthread_mutex_init(&srv.fx_lock, NULL);
 	pthread_cond_init(&srv.g_cond, NULL);
+	server_json_init();
 	if (sodium_init() < 0) {
 		fprintf(stderr, "error: libsodium failed to initialise\n");
 		goto out;

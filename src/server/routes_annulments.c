@@ -3,7 +3,8 @@
  * routes_annulments.c: annulling a station's result (its constituency
  * commission or the CEC) or a whole constituency's (the CEC only), with the
  * reason the law requires (A002) and the user recorded as who decided.
- * Annulling twice is 409 (A001).
+ * Annulling twice is 409 (A001). The body is parsed (body.c) without
+ * srv->lock; the write takes it.
  */
 #include "server/server_int.h"
 #include "render/render.h"
@@ -69,9 +70,12 @@ int routes_annul_station(server_req *q, const char *arg)
 	if (reason_of(q, arg, reason, sizeof reason))
 		return 0;
 	tally_error err = TALLY_ERROR_INIT;
+	pthread_mutex_lock(&srv->lock);
 	if (tally_store_annul_station(srv->store, srv->e, st, reason, q->user.name, &err))
-		return server_tally_error(q, &err);
-	answer(q, "station", arg, reason);
+		server_tally_error(q, &err);
+	else
+		answer(q, "station", arg, reason);
+	pthread_mutex_unlock(&srv->lock);
 	return 0;
 }
 
@@ -87,8 +91,11 @@ int routes_annul_constituency(server_req *q, const char *arg)
 	if (reason_of(q, arg, reason, sizeof reason))
 		return 0;
 	tally_error err = TALLY_ERROR_INIT;
+	pthread_mutex_lock(&srv->lock);
 	if (tally_store_annul_constituency(srv->store, srv->e, c, reason, q->user.name, &err))
-		return server_tally_error(q, &err);
-	answer(q, "constituency", arg, reason);
+		server_tally_error(q, &err);
+	else
+		answer(q, "constituency", arg, reason);
+	pthread_mutex_unlock(&srv->lock);
 	return 0;
 }

@@ -9,7 +9,9 @@
  * and the stations whose accepted protocol breaks a relation (GET
  * /warnings). The operator recorded for an entry is the token's user; only
  * the CEC (a data-entry centre entering on behalf of named operators) may
- * name another in "operator".
+ * name another in "operator". The two POSTs are parsed (body.c) without
+ * srv->lock: a submission is committed by the group commit's writer,
+ * a resolution takes the lock for its write.
  */
 #include "server/server_int.h"
 #include "render/render.h"
@@ -27,33 +29,6 @@ static const char *const entry_states[] = {"pending", "disputed", "accepted", "d
 static const char *const action_names[] = {"pending", "accepted", "conflict", "resolved",
                                            "duplicate"};
 
-static json_t *load_json(server_req *q)
-{
-	json_t *j = NULL;
-	tally_error err = TALLY_ERROR_INIT;
-	if (!q->body || q->len == 0) {
-		server_error(q, MHD_HTTP_BAD_REQUEST, H_BODY, "body", "the request has no body");
-		return NULL;
-	}
-	/* the command line's loader: a key twice is P018, nesting too deep P020 */
-	if (tj_load(q->body, q->len, "body", &tj_proto_codes, &j, &err) != TALLY_OK) {
-		server_tally_error(q, &err);
-		return NULL;
-	}
-	return j;
-}
-
-void *server_json_body(server_req *q)
-{
-	json_t *j = load_json(q);
-	if (j && !json_is_object(j)) {
-		json_decref(j);
-		server_error(q, MHD_HTTP_BAD_REQUEST, H_BODY, "body", "the body must be a JSON object");
-		return NULL;
-	}
-	return j;
-}
-
 static void entries_release(tally_entry *v, size_t n)
 {
 	for (size_t i = 0; v && i < n; i++)
@@ -70,29 +45,23 @@ int routes_protocols_post(server_req *q, const char *arg)
 		return 0;
 	/* parsed without srv->lock (the election does not change while the
 	 * server runs); the store is used by the group commit's writer */
-	json_t *root = load_json(q), *list = NULL;
+	json_t *root = server_json_load(q), *list = NULL;
 	tally_entry *en = NULL;
 	size_t n = 0;
 	tally_error err = TALLY_ERROR_INIT;
 	if (!root)
 		return 0;
-	if (json_is_array(root))
-		list = json_incref(root);
-	else if (json_is_object(root) && json_is_array(json_object_get(root, "protocols")))
-		list = json_incref(json_object_get(root, "protocols"));
-	else if (json_is_object(root)) {
-		list = json_array();
-		json_array_append(list, root);
-	} else {
+	json_t *wrapped = json_is_object(root) ? json_object_get(root, "protocols") : NULL;
+	if (wrapped && (!json_is_array(wrapped) || json_object_size(root) != 1)) {
 		server_error(q, MHD_HTTP_BAD_REQUEST, H_BODY, "body",
-		             "send a protocol object, an array of them, or {\"protocols\": [...]}");
+		             "{\"protocols\": [...]} takes an array of protocols and nothing else");
 		goto out;
 	}
+	/* every item an object, and no more than SERVER_MAX_ITEMS, before any
+	 * entry is allocated */
+	if (!(list = server_json_list(q, wrapped ? wrapped : root, "protocol")))
+		goto out;
 	n = json_array_size(list);
-	if (n == 0) {
-		server_error(q, MHD_HTTP_BAD_REQUEST, H_BODY, "body", "no protocol in the body");
-		goto out;
-	}
 	en = calloc(n, sizeof *en);
 	if (!en) {
 		server_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "", "body", "out of memory");
@@ -101,11 +70,7 @@ int routes_protocols_post(server_req *q, const char *arg)
 	for (size_t i = 0; i < n; i++) {
 		json_t *o = json_array_get(list, i);
 		char where[48];
-		snprintf(where, sizeof where, n == 1 && list != root ? "body" : "body[%zu]", i);
-		if (!json_is_object(o)) {
-			server_error(q, MHD_HTTP_BAD_REQUEST, "P002", where, "a protocol is a JSON object");
-			goto out;
-		}
+		snprintf(where, sizeof where, json_is_array(root) || wrapped ? "body[%zu]" : "body", i);
 		json_t *op = json_object_get(o, "operator");
 		if (op && q->user.role != TALLY_ROLE_CEC &&
 		    (!json_is_string(op) || strcmp(json_string_value(op), q->user.name) != 0)) {
@@ -398,14 +363,18 @@ int routes_resolve_post(server_req *q, const char *arg)
 		return server_error(q, MHD_HTTP_BAD_REQUEST, H_BODY, "body",
 		                    "send {\"keep\": ENTRY_ID} or {\"discard\": true}");
 	tally_error err = TALLY_ERROR_INIT;
-	if (tally_store_resolve(srv->store, srv->e, st, (int64_t)id, q->user.name, &err))
-		return server_tally_error(q, &err);
-	fprintf(q->out, "{\"station\":");
-	render_json_str(q->out, arg);
-	if (id > 0)
-		fprintf(q->out, ",\"kept\":%lld}\n", (long long)id);
-	else
-		fprintf(q->out, ",\"discarded\":true}\n");
-	server_wrote(q);
+	pthread_mutex_lock(&srv->lock);
+	if (tally_store_resolve(srv->store, srv->e, st, (int64_t)id, q->user.name, &err)) {
+		server_tally_error(q, &err);
+	} else {
+		fprintf(q->out, "{\"station\":");
+		render_json_str(q->out, arg);
+		if (id > 0)
+			fprintf(q->out, ",\"kept\":%lld}\n", (long long)id);
+		else
+			fprintf(q->out, ",\"discarded\":true}\n");
+		server_wrote(q);
+	}
+	pthread_mutex_unlock(&srv->lock);
 	return 0;
 }

@@ -2,7 +2,7 @@
 /*
  * routes_publish.c: POST /api/v1/publish (the CEC) counts what is stored and
  * logs the results statement in the transparency log, as `tally publish`
- * does; GET /api/v1/me tells a token's holder who the server takes them for.
+ * does (it takes no body); GET /api/v1/me tells a token's holder who the server takes them for.
  */
 #include "server/server_int.h"
 #include "render/render.h"
@@ -15,6 +15,10 @@ int routes_publish_post(server_req *q, const char *arg)
 	server *srv = q->srv;
 	if (server_require(q, ROLE(TALLY_ROLE_CEC)))
 		return 0;
+	/* it takes nothing: a body is a client's mistake, said, not ignored */
+	if (q->len)
+		return server_error(q, MHD_HTTP_BAD_REQUEST, H_BODY, "body",
+		                    "POST /api/v1/publish takes no body");
 	uint64_t index = 0, covered = 0;
 	char *text = NULL;
 	tally_error err = TALLY_ERROR_INIT;

@@ -4,12 +4,16 @@
  * voters who had received ballots at each reporting time, summed over the
  * stations that reported then (the shape of `tally turnout --format json`),
  * cached per generation. POST takes reports as JSON, one object
- * {"station","time","voters"} or an array of them, checked by the core
- * (T001-T006) and stored whole or not at all; a precinct may report only
- * its own station, a constituency commission its stations.
+ * {"station","time","voters"} or an array of them (one JSON value, read
+ * by body.c), checked by the core (T001-T006) and stored whole or not at
+ * all; a precinct may report only its own station, a constituency
+ * commission its stations. POST is parsed without srv->lock and takes it
+ * for the write.
  */
 #include "server/server_int.h"
+#include "core/json_int.h"
 
+#include <jansson.h>
 #include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,45 +76,42 @@ int routes_turnout_post(server_req *q, const char *arg)
 	if (server_require(q, ROLE(TALLY_ROLE_PRECINCT) | ROLE(TALLY_ROLE_CONSTITUENCY) |
 	                          ROLE(TALLY_ROLE_CEC)))
 		return 0;
-	if (!q->body || q->len == 0)
-		return server_error(q, MHD_HTTP_BAD_REQUEST, H_BODY, "body",
-		                    "send {\"station\",\"time\",\"voters\"} or an array of them");
-	/* the core reads an array; one object is an array of one */
-	size_t i0 = 0;
-	while (i0 < q->len && strchr(" \t\r\n", q->body[i0]))
-		i0++;
-	char *buf = NULL;
-	size_t len = q->len;
-	if (i0 < q->len && q->body[i0] == '{') {
-		buf = malloc(q->len + 3);
-		if (!buf)
-			return server_error(q, 500, "", "body", "out of memory");
-		buf[0] = '[';
-		memcpy(buf + 1, q->body, q->len);
-		buf[q->len + 1] = ']';
-		buf[q->len + 2] = '\0';
-		len = q->len + 2;
-	}
+	/* parsed without srv->lock (the election does not change while the
+	 * server runs): one JSON value, an object or an array of them */
+	json_t *root = server_json_load(q), *list = NULL;
 	tally_turnout *t = NULL;
 	size_t n = 0, stored = 0;
 	tally_error err = TALLY_ERROR_INIT;
-	int rc = tally_turnout_parse(srv->e, buf ? buf : q->body, len, "body", "json", &t, &n, &err);
-	free(buf);
-	if (rc)
-		return server_tally_error(q, &err);
+	if (!root)
+		goto out;
+	if (!json_is_object(root) && !json_is_array(root)) {
+		server_error(q, MHD_HTTP_BAD_REQUEST, "P002", "$",
+		             "turnout reports are an object or an array of them");
+		goto out;
+	}
+	if (!(list = server_json_list(q, root, "turnout report")))
+		goto out;
+	if (tally__turnout_json(srv->e, list, "body", &t, &n, &err)) {
+		server_tally_error(q, &err);
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (!server_may_station(q, t[i].station)) {
 			server_scope_error(q, "station", srv->e->stations[t[i].station].id);
-			tally_free(t);
-			return 0;
+			goto out;
 		}
+	pthread_mutex_lock(&srv->lock);
 	if (tally_store_turnout_add(srv->store, srv->e, t, n, &stored, &err)) {
-		tally_free(t);
-		return server_tally_error(q, &err);
+		server_tally_error(q, &err);
+	} else {
+		q->status = stored ? MHD_HTTP_CREATED : MHD_HTTP_OK;
+		fprintf(q->out, "{\"stored\":%zu,\"repeats\":%zu}\n", stored, n - stored);
+		server_wrote(q);
 	}
+	pthread_mutex_unlock(&srv->lock);
+out:
 	tally_free(t);
-	q->status = stored ? MHD_HTTP_CREATED : MHD_HTTP_OK;
-	fprintf(q->out, "{\"stored\":%zu,\"repeats\":%zu}\n", stored, n - stored);
-	server_wrote(q);
+	json_decref(list);
+	json_decref(root);
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include "store/store.h"
 #include "store/users.h"
 
+#include <microhttpd.h>
 #include <pthread.h>
 #include <stdio.h>
 
@@ -34,6 +35,19 @@
 #define H_TOOBIG "H006"    /* 413: the request body is over the limit */
 #define H_RATE "H007"      /* 429: the token's request rate is over the limit */
 #define H_BODY "H008"      /* 400: the body is not what the endpoint takes */
+#define H_JSONMEM "H012"   /* 413: reading the JSON body needs more memory than its budget */
+#define H_ITEMS "H013"     /* 413: more protocols or turnout reports than one request may carry */
+
+/* Limits of one request (docs/api-http.md, "Limits"). Reading a JSON body
+ * may allocate at most SERVER_JSON_MEM_RATIO times the body's length plus
+ * SERVER_JSON_MEM_BASE, and never more than SERVER_JSON_MEM_MAX (H012);
+ * jansson takes 13 times the length of an ordinary protocol, and up to 85
+ * times for hostile shapes such as [{},{},...]. A body carries at most
+ * SERVER_MAX_ITEMS protocols or turnout reports (H013). */
+#define SERVER_JSON_MEM_RATIO 32u
+#define SERVER_JSON_MEM_BASE (64u << 10)
+#define SERVER_JSON_MEM_MAX (4u << 20)
+#define SERVER_MAX_ITEMS 500u
 
 
 typedef struct server_config {
@@ -211,10 +225,30 @@ void server_release(server *srv);
  * (routes_results.c). */
 void server_write_checks(FILE *f, const tally_election *e, const tally_results *r, uint32_t st);
 
-/* server_json_body parses the request body as a JSON object (jansson),
- * answering 400 (P001 malformed, H008 not an object) and returning NULL
- * when it is not one; the caller json_decref()s the result (a json_t *). */
+/* ==== body.c ==== */
+
+/* server_json_init installs the allocator through which jansson charges a
+ * request's parse to its budget; call once, before any thread starts. */
+void server_json_init(void);
+
+/* server_json_load parses the request body as exactly one JSON value
+ * (duplicate keys refused, nothing after it), with at most the memory of
+ * its budget (SERVER_JSON_MEM_*). Returns the value (a json_t *, the caller
+ * json_decref()s it), or NULL after answering: 400 H008 no body, P001
+ * malformed, P018 a key twice, 413 P020 too deep, 413 H012 over the budget. */
+void *server_json_load(server_req *q);
+
+/* server_json_body is server_json_load for endpoints that take one JSON
+ * object (400 H008 when it is another value). */
 void *server_json_body(server_req *q);
+
+/* server_json_list gives the items of a body that is one object or an array
+ * of them (a new reference to an array, or NULL after answering): 400 H008
+ * when it is neither or empty, 413 H013 over SERVER_MAX_ITEMS, 400 P002
+ * (with the item's index) when an item is not an object. "what" names the
+ * items in messages. */
+void *server_json_list(server_req *q, void *root, const char *what);
+
 
 /* ==== group.c: group commit ==== */
 

@@ -403,11 +403,48 @@ static enum MHD_Result send_reply(server_req *q, struct MHD_Connection *c)
 	return queue(c, resp, q->status);
 }
 
+/* The body's framing, checked before anything is read (RFC 9112 6.1, 6.3):
+ * a request whose body's end two parsers could place differently is the
+ * way to smuggle a second request inside a first, so two Content-Length
+ * headers, two Transfer-Encoding headers, both of them, or a
+ * Transfer-Encoding in an HTTP/1.0 request are 400 H014; a transfer coding
+ * other than chunked, which libmicrohttpd would read as a body without end,
+ * is 501 H015. Either is answered at once and the connection closed
+ * (libmicrohttpd closes one answered before its body was read). Returns
+ * -1 after writing the answer. */
+static int framing(server_req *q, const char *version)
+{
+	unsigned n_cl = server_header_count(q, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned n_te = server_header_count(q, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	const char *te = server_header(q, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	const char *why = NULL;
+	if (n_cl > 1)
+		why = "more than one Content-Length header";
+	else if (n_te > 1)
+		why = "more than one Transfer-Encoding header";
+	else if (n_te && n_cl)
+		why = "both Content-Length and Transfer-Encoding: the body's length is ambiguous";
+	else if (n_te && strcmp(version, MHD_HTTP_VERSION_1_0) == 0)
+		why = "Transfer-Encoding in an HTTP/1.0 request";
+	if (why) {
+		server_error(q, MHD_HTTP_BAD_REQUEST, H_FRAMING, q->url, "%s", why);
+		return -1;
+	}
+	/* exactly the one libmicrohttpd decodes: "chunked", nothing before or after */
+	if (te && strcasecmp(te, "chunked") != 0) {
+		server_error(q, MHD_HTTP_NOT_IMPLEMENTED, H_CODING, q->url,
+		             "the transfer coding '%.64s' is not supported: send the body with "
+		             "Content-Length, or Transfer-Encoding: chunked",
+		             te);
+		return -1;
+	}
+	return 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload, size_t *upload_size, void **con_cls)
 {
-	(void)version;
 	server *srv = cls;
 	server_req *q = *con_cls;
 	if (!q) {
@@ -423,13 +460,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*con_cls = q;
 		if (!q->out)
 			return MHD_NO;
-		/* two Content-Length headers make the body's end ambiguous (RFC 9112
-		 * 6.3: a request smuggling vector): refused before anything is read */
-		if (server_header_count(q, MHD_HTTP_HEADER_CONTENT_LENGTH) > 1) {
-			server_error(q, MHD_HTTP_BAD_REQUEST, H_BODY, url,
-			             "more than one Content-Length header");
+		if (framing(q, version))
 			return send_reply(q, c);
-		}
 		/* a declared body over the limit is refused before it is read */
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);

@@ -37,6 +37,8 @@
 #define H_BODY "H008"      /* 400: the body is not what the endpoint takes */
 #define H_JSONMEM "H012"   /* 413: reading the JSON body needs more memory than its budget */
 #define H_ITEMS "H013"     /* 413: more protocols or turnout reports than one request may carry */
+#define H_FRAMING "H014"   /* 400: the body's framing is ambiguous (RFC 9112 6.1, 6.3) */
+#define H_CODING "H015"    /* 501: a transfer coding other than chunked (RFC 9112 6.1) */
 
 /* Limits of one request (docs/api-http.md, "Limits"). Reading a JSON body
  * may allocate at most SERVER_JSON_MEM_RATIO times the body's length plus

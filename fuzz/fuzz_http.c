@@ -271,7 +271,10 @@ static void setup(void)
 	pthread_mutex_init(&srv.rl_lock, NULL);
 	pthread_mutex_init(&srv.fx_lock, NULL);
 	pthread_mutex_init(&srv.g_lock, NULL);
+	pthread_mutex_init(&srv.c_lock, NULL);
+	pthread_mutex_init(&srv.log_lock, NULL);
 	pthread_cond_init(&srv.g_cond, NULL);
+	pthread_cond_init(&srv.c_cond, NULL);
 	server_json_init();
 	open_db();
 	if (tally_store_election(srv.store, &srv.e, &err) ||
@@ -280,13 +283,14 @@ static void setup(void)
 		die("election", &err);
 	if (server_group_start(&srv))
 		die("group commit", NULL);
-	/* the options of server_run, without the listening socket and threads */
-	daemon_ = MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME, 0, NULL,
-	                           NULL, fuzz_on_request, &srv, MHD_OPTION_CONNECTION_LIMIT,
-	                           (unsigned int)srv.cfg.max_conns, MHD_OPTION_CONNECTION_TIMEOUT,
-	                           (unsigned int)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	                           (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED, fuzz_on_completed,
-	                           &srv, MHD_OPTION_END);
+	/* the options of server_run (server_daemon_options), without the
+	 * listening socket and threads; no deadlines (the reaper would make the
+	 * outcome depend on the clock) */
+	struct MHD_OptionItem opts[SERVER_DAEMON_OPTIONS];
+	server_daemon_options(&srv, fuzz_on_completed, opts);
+	daemon_ = MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME, 0,
+	                           server_conn_accept, &srv, fuzz_on_request, &srv,
+	                           MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!daemon_)
 		die("MHD_start_daemon", NULL);
 	atexit(cleanup);

@@ -31,7 +31,19 @@ static const char help[] =
 	"  --rate N          requests per second per token (default 200)\n"
 	"  --burst N         requests a token may make at once (default 2 x rate)\n"
 	"  --max-conns N     open connections (default 1024)\n"
+	"  --max-conns-per-ip N\n"
+	"                    open connections from one address (default 64; 0: no\n"
+	"                    limit, as behind a reverse proxy, whose address all\n"
+	"                    clients share)\n"
+	"  --max-conns-per-net N\n"
+	"                    open connections from one IPv4 /24 (default 256; 0: no\n"
+	"                    limit)\n"
 	"  --timeout S       close a connection idle for S seconds (default 30)\n"
+	"  --head-timeout S  close a connection whose request line and headers have\n"
+	"                    not all arrived S seconds after it opened or after its\n"
+	"                    last answer, however busily it sends (default 10; 0: none)\n"
+	"  --body-timeout S  close a connection whose request body has not all\n"
+	"                    arrived S seconds after its head (default 60; 0: none)\n"
 	"  --forensics-every S\n"
 	"                    recompute the forensic report (GET /api/v1/forensics) at\n"
 	"                    most every S seconds while the count changes (default 30;\n"
@@ -69,12 +81,27 @@ int cmd_serve(int argc, char **argv)
 	                                     {"rate", required_argument, NULL, 'r'},
 	                                     {"burst", required_argument, NULL, 'B'},
 	                                     {"max-conns", required_argument, NULL, 'c'},
+	                                     {"max-conns-per-ip", required_argument, NULL, 'I'},
+	                                     {"max-conns-per-net", required_argument, NULL, 'N'},
 	                                     {"timeout", required_argument, NULL, 'T'},
+	                                     {"head-timeout", required_argument, NULL, 'H'},
+	                                     {"body-timeout", required_argument, NULL, 'Y'},
 	                                     {"forensics-every", required_argument, NULL, 'F'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
-	server_config cfg = {cli_default_db(), NULL, "127.0.0.1", 8080, 4, 4u << 20, 200, 0, 1024, 30,
-	                     30};
+	server_config cfg = {.db = cli_default_db(),
+	                     .bind = "127.0.0.1",
+	                     .port = 8080,
+	                     .threads = 4,
+	                     .max_body = 4u << 20,
+	                     .rate = 200,
+	                     .max_conns = 1024,
+	                     .max_per_ip = 64,
+	                     .max_per_net = 256,
+	                     .timeout = 30,
+	                     .head_timeout = 10,
+	                     .body_timeout = 60,
+	                     .fx_every = 30};
 	unsigned long long v = 0;
 	int c;
 	optind = 1;
@@ -113,10 +140,30 @@ int cmd_serve(int argc, char **argv)
 				return cli_usage("serve", "--max-conns is 1-100000");
 			cfg.max_conns = (unsigned)v;
 			break;
+		case 'I':
+			if (number(optarg, 0, 100000, &v))
+				return cli_usage("serve", "--max-conns-per-ip is 0-100000");
+			cfg.max_per_ip = (unsigned)v;
+			break;
+		case 'N':
+			if (number(optarg, 0, 100000, &v))
+				return cli_usage("serve", "--max-conns-per-net is 0-100000");
+			cfg.max_per_net = (unsigned)v;
+			break;
 		case 'T':
 			if (number(optarg, 1, 3600, &v))
 				return cli_usage("serve", "--timeout is 1-3600 seconds");
 			cfg.timeout = (unsigned)v;
+			break;
+		case 'H':
+			if (number(optarg, 0, 3600, &v))
+				return cli_usage("serve", "--head-timeout is 0-3600 seconds");
+			cfg.head_timeout = (unsigned)v;
+			break;
+		case 'Y':
+			if (number(optarg, 0, 86400, &v))
+				return cli_usage("serve", "--body-timeout is 0-86400 seconds");
+			cfg.body_timeout = (unsigned)v;
 			break;
 		case 'F':
 			if (number(optarg, 0, 86400, &v))

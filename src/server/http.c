@@ -26,6 +26,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ==== routes ==== */
@@ -460,6 +461,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*con_cls = q;
 		if (!q->out)
 			return MHD_NO;
+		/* the head is read: the body's deadline (conn.c) runs from now */
+		server_conn_phase(srv, c, CONN_BODY);
 		if (framing(q, version))
 			return send_reply(q, c);
 		/* a declared body over the limit is refused before it is read */
@@ -501,6 +504,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		q->body[q->len] = '\0';
 		return MHD_YES;
 	}
+	/* the whole request is in: no deadline while it is answered */
+	if (!q->parked)
+		server_conn_phase(srv, c, CONN_DONE);
 	if (q->parked) {
 		/* resumed by the group commit (group.c): answered, or still waiting */
 		if (!q->answered)
@@ -528,7 +534,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-	(void)cls, (void)c, (void)toe;
+	(void)toe;
+	/* the next request's head, on a kept-alive connection, is due from now */
+	server_conn_phase(cls, c, CONN_HEAD);
 	server_req *q = *con_cls;
 	if (!q)
 		return;
@@ -558,6 +566,53 @@ void server_release(server *srv)
 	tally_store_close(srv->store);
 }
 
+/* libmicrohttpd's messages (a connection refused over a limit, one closed
+ * by its client mid-request) go to standard error, at most LOG_PER_SECOND a
+ * second: under attack there is one per connection, thousands a second, and
+ * the log must not become the attack. What is left out is counted. */
+#define LOG_PER_SECOND 10
+
+__attribute__((format(printf, 2, 0))) static void log_mhd(void *cls, const char *fmt, va_list ap)
+{
+	server *srv = cls;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	pthread_mutex_lock(&srv->log_lock);
+	if (ts.tv_sec != srv->log_second) {
+		if (srv->log_dropped)
+			fprintf(stderr, "tally serve: %u more messages of libmicrohttpd in the last second\n",
+			        srv->log_dropped);
+		srv->log_second = ts.tv_sec;
+		srv->log_shown = srv->log_dropped = 0;
+	}
+	if (srv->log_shown < LOG_PER_SECOND) {
+		srv->log_shown++;
+		vfprintf(stderr, fmt, ap);
+	} else {
+		srv->log_dropped++;
+	}
+	pthread_mutex_unlock(&srv->log_lock);
+}
+
+size_t server_daemon_options(server *srv, MHD_RequestCompletedCallback done,
+                             struct MHD_OptionItem *opt)
+{
+	size_t n = 0;
+	/* first: libmicrohttpd logs with its own logger until it has this one */
+	opt[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)log_mhd, srv};
+	opt[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
+	                                   (intptr_t)srv->cfg.max_conns, NULL};
+	opt[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
+	                                   (intptr_t)(srv->cfg.timeout ? srv->cfg.timeout : 30u),
+	                                   NULL};
+	opt[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	                                   (intptr_t)(64 * 1024), NULL};
+	opt[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)done, srv};
+	n += server_conn_options(srv, opt + n);
+	opt[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+	return n;
+}
+
 int server_run(const server_config *cfg)
 {
 	server srv;
@@ -568,9 +623,9 @@ int server_run(const server_config *cfg)
 	struct MHD_Daemon *d = NULL;
 	/* SIGINT and SIGTERM are taken by sigwait below, in this thread only:
 	 * blocked before any thread starts (the group commit's writer, the
-	 * pool), so every thread inherits the mask and none can be killed by
-	 * them; cmd_serve blocks them even earlier, so that one sent while the
-	 * store opens stops the server cleanly too */
+	 * deadlines' reaper, the pool), so every thread inherits the mask and
+	 * none can be killed by them; cmd_serve blocks them even earlier, so
+	 * that one sent while the store opens stops the server cleanly too */
 	sigset_t sigs;
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -581,7 +636,10 @@ int server_run(const server_config *cfg)
 	pthread_mutex_init(&srv.rl_lock, NULL);
 	pthread_mutex_init(&srv.g_lock, NULL);
 	pthread_mutex_init(&srv.fx_lock, NULL);
+	pthread_mutex_init(&srv.c_lock, NULL);
+	pthread_mutex_init(&srv.log_lock, NULL);
 	pthread_cond_init(&srv.g_cond, NULL);
+	pthread_cond_init(&srv.c_cond, NULL);
 	server_json_init();
 	if (sodium_init() < 0) {
 		fprintf(stderr, "error: libsodium failed to initialise\n");
@@ -597,8 +655,8 @@ int server_run(const server_config *cfg)
 		        err.code);
 		goto out;
 	}
-	if (server_group_start(&srv)) {
-		fprintf(stderr, "error: cannot start the group commit's writer thread\n");
+	if (server_group_start(&srv) || server_conn_start(&srv)) {
+		fprintf(stderr, "error: cannot start the server's threads\n");
 		goto out;
 	}
 	struct sockaddr_in sa;
@@ -609,15 +667,14 @@ int server_run(const server_config *cfg)
 		fprintf(stderr, "error: --bind '%s' is not an IPv4 address\n", cfg->bind);
 		goto out;
 	}
+	struct MHD_OptionItem opts[SERVER_DAEMON_OPTIONS];
+	server_daemon_options(&srv, on_completed, opts);
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
 	                         MHD_ALLOW_SUSPEND_RESUME, 0,
-	                     NULL, NULL, on_request, &srv,
+	                     server_conn_accept, &srv, on_request, &srv,
+	                     MHD_OPTION_ARRAY, opts,
 	                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	                     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
-	                     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_conns,
-	                     MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout ? cfg->timeout : 30u,
-	                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-	                     MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
 	                     MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "error: cannot listen on %s:%u: %s\n", cfg->bind, (unsigned)cfg->port,
@@ -638,11 +695,18 @@ out:
 	server_group_stop(&srv);
 	if (d)
 		MHD_stop_daemon(d);
+	server_conn_stop(&srv);
+	if (srv.log_dropped)
+		fprintf(stderr, "tally serve: %u more messages of libmicrohttpd in the last second\n",
+		        srv.log_dropped);
 	server_release(&srv);
 	pthread_mutex_destroy(&srv.lock);
 	pthread_mutex_destroy(&srv.rl_lock);
 	pthread_mutex_destroy(&srv.g_lock);
 	pthread_mutex_destroy(&srv.fx_lock);
+	pthread_mutex_destroy(&srv.c_lock);
+	pthread_mutex_destroy(&srv.log_lock);
 	pthread_cond_destroy(&srv.g_cond);
+	pthread_cond_destroy(&srv.c_cond);
 	return rc;
 }

@@ -62,7 +62,11 @@ typedef struct server_config {
 	unsigned rate;            /* requests per second per token (sustained) */
 	unsigned burst;           /* requests a token may make at once */
 	unsigned max_conns;       /* open connections */
+	unsigned max_per_ip;      /* open connections from one address (0: no limit) */
+	unsigned max_per_net;     /* open connections from one IPv4 /24 (0: no limit) */
 	unsigned timeout;         /* seconds a connection may stay idle (0: 30) */
+	unsigned head_timeout;    /* seconds for a request line and headers (0: no deadline) */
+	unsigned body_timeout;    /* seconds for a request body, after its head (0: no deadline) */
 	unsigned fx_every;        /* seconds between recomputations of the forensic report */
 } server_config;
 
@@ -113,7 +117,31 @@ typedef struct server {
 	bool g_started, g_stopping;
 	struct server_req *g_head, *g_tail;  /* waiting submissions, in arrival order */
 	uint64_t g_requests, g_commits;      /* submissions answered, commits made */
+	/* connections and their deadlines (conn.c) */
+	pthread_mutex_t c_lock;
+	pthread_cond_t c_cond;
+	pthread_t c_thread;
+	bool c_started, c_stopping;
+	struct server_conn *c_head;          /* every open connection */
+	uint64_t c_cut;                      /* connections shut down at a deadline */
+	/* libmicrohttpd's messages, at most a few a second (http.c) */
+	pthread_mutex_t log_lock;
+	long long log_second;
+	unsigned log_shown, log_dropped;
 } server;
+
+/* One open connection (conn.c), from libmicrohttpd's "started" notice to
+ * its "closed" one; the connection's socket context. */
+typedef struct server_conn {
+	struct server_conn *prev, *next;
+	int fd;
+	uint32_t net;             /* the client's IPv4 /24 (address >> 8), or UINT32_MAX */
+	int phase;                /* CONN_HEAD, CONN_BODY or CONN_DONE */
+	double since;             /* when the phase began (monotonic seconds) */
+	bool cut;                 /* shut down at its deadline */
+} server_conn;
+
+enum { CONN_HEAD, CONN_BODY, CONN_DONE };
 
 typedef struct server_req {
 	server *srv;
@@ -250,6 +278,37 @@ void *server_json_body(server_req *q);
  * (with the item's index) when an item is not an object. "what" names the
  * items in messages. */
 void *server_json_list(server_req *q, void *root, const char *what);
+
+/* ==== conn.c: connections, limits per address, deadlines ==== */
+
+/* server_conn_start starts the thread that shuts down the connections whose
+ * request head or body is late (--head-timeout, --body-timeout);
+ * server_conn_stop stops it and prints how many it cut. */
+int server_conn_start(server *srv);
+void server_conn_stop(server *srv);
+
+/* server_conn_accept is libmicrohttpd's accept policy: it refuses a
+ * connection from an IPv4 /24 that has --max-conns-per-net open. */
+enum MHD_Result server_conn_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen);
+
+/* server_conn_options writes into "opt" (room for SERVER_CONN_OPTIONS) the
+ * libmicrohttpd options of conn.c: the limit per address and the notices
+ * that keep the list of open connections. Returns how many. */
+#define SERVER_CONN_OPTIONS 2
+size_t server_conn_options(server *srv, struct MHD_OptionItem *opt);
+
+/* server_daemon_options writes the libmicrohttpd options every daemon of
+ * the server takes (http.c: limits, timeouts, its log; "done" is called
+ * when a request ends, normally on_completed) into "opt", ending with
+ * MHD_OPTION_END, for MHD_OPTION_ARRAY; the fuzz harness starts its daemon
+ * with them too. Returns how many, the end included. */
+#define SERVER_DAEMON_OPTIONS (6 + SERVER_CONN_OPTIONS)
+size_t server_daemon_options(server *srv, MHD_RequestCompletedCallback done,
+                             struct MHD_OptionItem *opt);
+
+/* server_conn_phase moves connection "c" (struct MHD_Connection *) to
+ * "phase" (CONN_HEAD, CONN_BODY, CONN_DONE) now: its deadline runs anew. */
+void server_conn_phase(server *srv, void *c, int phase);
 
 
 /* ==== group.c: group commit ==== */

@@ -276,6 +276,7 @@ static void setup(void)
 	pthread_cond_init(&srv.g_cond, NULL);
 	pthread_cond_init(&srv.c_cond, NULL);
 	server_json_init();
+	srv.head_check = strncmp(MHD_get_version(), "0.9.", 4) == 0;
 	open_db();
 	if (tally_store_election(srv.store, &srv.e, &err) ||
 	    tally_election_write(srv.e, &srv.definition_json, &srv.definition_len, &err) ||

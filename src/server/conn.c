@@ -22,6 +22,15 @@
  * it calls shutdown(2), so a socket is never shut down after its number has
  * been reused by another connection (libmicrohttpd 0.9.75, daemon.c:
  * MHD_cleanup_connections calls the notice before MHD_socket_close_chk_).
+ *
+ * The request target is noted here too, before libmicrohttpd decodes it
+ * (conn_uri_cb): libmicrohttpd 0.9 cuts the target at a decoded %00, and
+ * stores header values up to their first NUL byte, so "/index.html%00.png"
+ * would be read as "/index.html" and "Bearer TOKEN\0junk" as "Bearer
+ * TOKEN". server_conn_head_check finds such bytes (RFC 9110 5.5: a NUL in
+ * a field value is invalid; RFC 9112 3.2: nor is one in the request
+ * target), and a header folded over two lines (RFC 9112 5.2: obs-fold, to
+ * be refused), which libmicrohttpd moves out of the head.
  */
 #include "server/server_int.h"
 
@@ -192,11 +201,140 @@ void server_conn_stop(server *srv)
 		        (unsigned long long)srv->c_cut);
 }
 
+/* ==== the request head as sent ==== */
+
+/* libmicrohttpd's URI callback: the target before it is split at '?' and
+ * decoded. What it returns becomes the request's context, which on_request
+ * makes itself: NULL. */
+static void *conn_uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	(void)cls;
+	server_conn *sc = conn_of(c);
+	if (sc) {
+		sc->uri_len = uri ? strlen(uri) : 0;
+		sc->uri_nul = uri && strstr(uri, "%00") != NULL;
+	}
+	return NULL;
+}
+
+/* the offset of "p" in the head [h, h + n), or false when it is outside */
+static bool offset_in(const char *h, size_t n, const char *p, size_t *off)
+{
+	uintptr_t a = (uintptr_t)h, x = (uintptr_t)p;
+	if (x < a || x - a >= n)
+		return false;
+	*off = (size_t)(x - a);
+	return true;
+}
+
+/* a line ends at h[p] (its CR or LF, made NUL by libmicrohttpd) and the
+ * next begins at "next": after one NUL (LF) or two (CR LF) */
+static bool eol(const char *h, size_t p, size_t next)
+{
+	return h[p] == '\0' && (next == p + 1 || (next == p + 2 && h[p + 1] == '\0'));
+}
+
+typedef struct walk {
+	const char *h;        /* the head, as libmicrohttpd keeps it */
+	size_t n, p;          /* its length; the end of the line before */
+	bool ok;
+} walk;
+
+static enum MHD_Result walk_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   size_t key_size, const char *value, size_t value_size)
+{
+	(void)kind;
+	walk *w = cls;
+	size_t k, v;
+	/* a value with a NUL inside (as a later libmicrohttpd could report it) */
+	if (!value || memchr(value, '\0', value_size) || strlen(key) != key_size) {
+		w->ok = false;
+		return MHD_NO;
+	}
+	if (!w->h)
+		return MHD_YES;
+	/* libmicrohttpd 0.9: the key begins the line after the last one; the
+	 * colon after it is a NUL, then blanks, then the value, which ends
+	 * where its line does */
+	if (!offset_in(w->h, w->n, key, &k) || !offset_in(w->h, w->n, value, &v) ||
+	    !eol(w->h, w->p, k) || k + key_size >= v) {
+		w->ok = false;
+		return MHD_NO;
+	}
+	for (size_t i = k + key_size + 1; i < v; i++)
+		if (w->h[i] != ' ' && w->h[i] != '\t') {
+			w->ok = false;
+			return MHD_NO;
+		}
+	w->p = v + value_size;
+	if (w->p >= w->n) {
+		w->ok = false;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+unsigned server_conn_head_check(server *srv, void *conn, const char *method, const char *url,
+                                const char *version, const char **why)
+{
+	struct MHD_Connection *c = conn;
+	const server_conn *sc = conn_of(c);
+	walk w = {NULL, 0, 0, true};
+	if (!sc) {
+		*why = "the server is out of memory";
+		return MHD_HTTP_SERVICE_UNAVAILABLE;
+	}
+	if (sc->uri_nul) {
+		*why = "an encoded NUL (%00) in the request target";
+		return MHD_HTTP_BAD_REQUEST;
+	}
+	*why = "bytes the server would not see in the request head: a NUL byte, or a header "
+	       "folded over two lines";
+	if (srv->head_check) {
+		/* libmicrohttpd 0.9 keeps the head in one buffer, with every CR,
+		 * LF, the colon of each header and the space after the method and
+		 * the target made NUL, and passes pointers into it: every byte of
+		 * the head must be accounted for by them, so a NUL that cut a value
+		 * or the target short shows as bytes left over */
+		const union MHD_ConnectionInfo *hs =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+		size_t u, ver, p;
+		w.h = method;
+		w.n = hs ? hs->header_size : 0;
+		if (!w.n || !offset_in(w.h, w.n, url, &u) || !offset_in(w.h, w.n, version, &ver))
+			return MHD_HTTP_BAD_REQUEST;
+		p = strnlen(w.h, w.n);  /* the method, then its space */
+		if (p >= w.n)
+			return MHD_HTTP_BAD_REQUEST;
+		for (p++; p < u && w.h[p] == ' '; p++)
+			;
+		/* the target as first seen, then the space before the version */
+		if (p != u || u + sc->uri_len + 1 != ver)
+			return MHD_HTTP_BAD_REQUEST;
+		w.p = ver + strnlen(w.h + ver, w.n - ver);
+		if (w.p >= w.n)
+			return MHD_HTTP_BAD_REQUEST;
+	}
+	MHD_get_connection_values_n(c, MHD_HEADER_KIND, walk_header, &w);
+	if (!w.ok)
+		return MHD_HTTP_BAD_REQUEST;
+	if (w.h) {
+		/* the blank line: nothing but NULs (CR LF CR LF, or LF LF) to the end */
+		if (w.n - w.p < 2 || w.n - w.p > 4)
+			return MHD_HTTP_BAD_REQUEST;
+		for (size_t i = w.p; i < w.n; i++)
+			if (w.h[i] != '\0')
+				return MHD_HTTP_BAD_REQUEST;
+	}
+	return 0;
+}
+
 size_t server_conn_options(server *srv, struct MHD_OptionItem *opt)
 {
 	size_t n = 0;
 	opt[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	                                   (intptr_t)srv->cfg.max_per_ip, NULL};
 	opt[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)conn_notify, srv};
+	opt[n++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)conn_uri_cb, srv};
 	return n;
 }

@@ -463,6 +463,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return MHD_NO;
 		/* the head is read: the body's deadline (conn.c) runs from now */
 		server_conn_phase(srv, c, CONN_BODY);
+		/* a NUL libmicrohttpd would hide: "/index.html%00.png" is not
+		 * "/index.html", nor "Bearer TOKEN\0junk" "Bearer TOKEN" */
+		const char *why = NULL;
+		unsigned bad = server_conn_head_check(srv, c, method, url, version, &why);
+		if (bad) {
+			server_error(q, bad, bad == MHD_HTTP_BAD_REQUEST ? H_NUL : "", "request", "%s", why);
+			return send_reply(q, c);
+		}
 		if (framing(q, version))
 			return send_reply(q, c);
 		/* a declared body over the limit is refused before it is read */
@@ -641,6 +649,9 @@ int server_run(const server_config *cfg)
 	pthread_cond_init(&srv.g_cond, NULL);
 	pthread_cond_init(&srv.c_cond, NULL);
 	server_json_init();
+	/* libmicrohttpd 0.9 stores header values up to their first NUL byte
+	 * (1.0 refuses such a request itself): conn.c checks the head */
+	srv.head_check = strncmp(MHD_get_version(), "0.9.", 4) == 0;
 	if (sodium_init() < 0) {
 		fprintf(stderr, "error: libsodium failed to initialise\n");
 		goto out;

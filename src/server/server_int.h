@@ -39,6 +39,7 @@
 #define H_ITEMS "H013"     /* 413: more protocols or turnout reports than one request may carry */
 #define H_FRAMING "H014"   /* 400: the body's framing is ambiguous (RFC 9112 6.1, 6.3) */
 #define H_CODING "H015"    /* 501: a transfer coding other than chunked (RFC 9112 6.1) */
+#define H_NUL "H016"       /* 400: a NUL byte (or %00) or a folded line in the request head */
 
 /* Limits of one request (docs/api-http.md, "Limits"). Reading a JSON body
  * may allocate at most SERVER_JSON_MEM_RATIO times the body's length plus
@@ -124,6 +125,7 @@ typedef struct server {
 	bool c_started, c_stopping;
 	struct server_conn *c_head;          /* every open connection */
 	uint64_t c_cut;                      /* connections shut down at a deadline */
+	bool head_check;                     /* libmicrohttpd hides NUL bytes in the head (conn.c) */
 	/* libmicrohttpd's messages, at most a few a second (http.c) */
 	pthread_mutex_t log_lock;
 	long long log_second;
@@ -139,6 +141,9 @@ typedef struct server_conn {
 	int phase;                /* CONN_HEAD, CONN_BODY or CONN_DONE */
 	double since;             /* when the phase began (monotonic seconds) */
 	bool cut;                 /* shut down at its deadline */
+	/* the request target as libmicrohttpd first saw it (conn_uri_cb) */
+	size_t uri_len;
+	bool uri_nul;             /* %00 in the request target */
 } server_conn;
 
 enum { CONN_HEAD, CONN_BODY, CONN_DONE };
@@ -292,9 +297,10 @@ void server_conn_stop(server *srv);
 enum MHD_Result server_conn_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen);
 
 /* server_conn_options writes into "opt" (room for SERVER_CONN_OPTIONS) the
- * libmicrohttpd options of conn.c: the limit per address and the notices
- * that keep the list of open connections. Returns how many. */
-#define SERVER_CONN_OPTIONS 2
+ * libmicrohttpd options of conn.c: the limit per address, the notices that
+ * keep the list of open connections, and the callback that notes the
+ * request target before libmicrohttpd decodes it. Returns how many. */
+#define SERVER_CONN_OPTIONS 3
 size_t server_conn_options(server *srv, struct MHD_OptionItem *opt);
 
 /* server_daemon_options writes the libmicrohttpd options every daemon of
@@ -310,6 +316,14 @@ size_t server_daemon_options(server *srv, MHD_RequestCompletedCallback done,
  * "phase" (CONN_HEAD, CONN_BODY, CONN_DONE) now: its deadline runs anew. */
 void server_conn_phase(server *srv, void *c, int phase);
 
+/* server_conn_head_check finds a byte of the request head of "c" (struct
+ * MHD_Connection *) that libmicrohttpd does not show the server: %00 in the
+ * target, a NUL in the request line or in a header, a header folded over
+ * two lines. "method", "url" and "version" are on_request's. Returns 0 when
+ * there is none, else the status to answer (400 for H016, 503 for a
+ * connection conn.c could not note) with "*why" saying what. */
+unsigned server_conn_head_check(server *srv, void *c, const char *method, const char *url,
+                                const char *version, const char **why);
 
 /* ==== group.c: group commit ==== */
 

@@ -124,6 +124,11 @@ build/test/dbprint: tests/tools/dbprint.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -O2 -o $@ $< $(PKG_LIBS)
 
+# a hostile client holding many slow connections (tests/server/security-test.sh)
+build/test/slowclient: tests/tools/slowclient.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -O2 -o $@ $<
+
 # every fault point of import, init and submit, disk full and power loss
 .PHONY: faults
 faults: build/test/tally-faults build/test/dbprint
@@ -217,7 +222,7 @@ fuzz-check:
 error-codes:
 	@tests/check-error-codes.sh
 
-check: $(UNIT_BIN) build/test/tally build/test/tally-faults build/test/dbprint build/torture/storm build/torture/check $(FUZZ_REPLAY) $(FUZZ_CHECK_BINS) all
+check: $(UNIT_BIN) build/test/tally build/test/tally-faults build/test/dbprint build/test/slowclient build/torture/storm build/torture/check $(FUZZ_REPLAY) $(FUZZ_CHECK_BINS) all
 	@tests/run-all.sh
 
 # ---- demo and benchmarks ----

@@ -54,6 +54,9 @@ part env TALLY=build/test/tally tests/server/api-test.sh
 part env TALLY=build/test/tally tests/server/tiles-test.sh
 # the whole log of a published election through tiles alone, by an independent Go client
 part env TALLY=build/test/tally tests/server/tlog-client-test.sh
+# hostile clients: memory per request, slow connections, NUL bytes, early
+# signals; the memory and time limits are measured on the release build
+part env TALLY=build/test/tally TALLY_REL=build/tally tests/server/security-test.sh
 # the bad-input catalogue: every hostile input refused with its code, nothing stored
 part env TALLY=build/test/tally tests/hostile/run.sh
 # crash safety: 5 kills with SIGKILL and 3 power losses under a storm of submissions

@@ -147,6 +147,9 @@ gen_long_line_csv() {
 	printf 'station,operator,voters_on_list,ballots_received,voters_received,issued_outside,unused,cancelled,in_mobile,in_stationary,valid,invalid,N01-A,N01-B,N01-C,N01-D\nN01-4,'
 	rep 'z' 2000000; printf ',500,505,300,5,202,3,5,295,296,4,80,110,66,40\n'
 }
+gen_empty_objects() { printf '['; rep '{},' 21000; printf '{}]'; }
+gen_ones_501() { printf '['; rep '1,' 500; printf '1]'; }
+gen_reports_501() { printf '['; rep '{"station":"N01-4","time":"10:00","voters":1},' 500; printf '{"station":"N01-4","time":"10:00","voters":1}]'; }
 gen_many_keys() { printf '{%s' "$P4"; for i in $(seq 1 3000); do printf ',"k%d":1' "$i"; done; printf '}'; }
 for g in $(awk -F'\t' '!/^#/ && $4 ~ /^gen:/ { sub(/^gen:/, "", $4); print $4 }' "$here/catalogue.tsv" | sort -u); do
 	case $g in
@@ -168,9 +171,13 @@ BASE=http://127.0.0.1:$PORT
 
 # ---- raw probes: a connection of our own ----
 # raw_req BYTES: send BYTES (printf format) on one connection, print the status and code
+# (the request is written in one piece: printf writes line by line, and a
+# server that answers at the head and closes would cut off the rest)
 raw_req() {
-	local out
-	out=$(exec 3<>"/dev/tcp/127.0.0.1/$PORT" && printf "$1" >&3 && timeout 3 cat <&3; exec 3>&- 2>/dev/null) || true
+	local out req=$W/raw.$BASHPID
+	printf "$1" > "$req"
+	out=$(exec 3<>"/dev/tcp/127.0.0.1/$PORT" && cat "$req" >&3 && timeout 3 cat <&3; exec 3>&- 2>/dev/null) || true
+	rm -f "$req"
 	local st code
 	st=$(printf '%s\n' "$out" | head -n 1 | awk '{ print $2 }')
 	code=$(printf '%s' "$out" | sed -n 's/.*"code":"\([^"]*\)".*/\1/p' | head -n 1)
@@ -210,6 +217,36 @@ raw_pipelined_replay() {
 	printf '%s' "$out" | grep -o '"code":"[A-Z0-9]*"' | sed 's/"code":"\(.*\)"/\1/' | tr '\n' ' ' | sed 's/ $//'
 	echo
 }
+# raw_all BYTES: send BYTES on one connection, print the status of every
+# answer, then every error code
+raw_all() {
+	local out req=$W/raw.$BASHPID
+	printf "$1" > "$req"
+	out=$(exec 3<>"/dev/tcp/127.0.0.1/$PORT" && cat "$req" >&3 && timeout 3 cat <&3; exec 3>&- 2>/dev/null) || true
+	rm -f "$req"
+	printf '%s' "$out" | grep -ao '^HTTP/1.1 [0-9]*' | awk '{ printf "%s ", $2 }'
+	printf '%s' "$out" | grep -ao '"code":"[A-Z0-9]*"' | sed 's/"code":"\(.*\)"/\1/' | tr '\n' ' ' | sed 's/ $//'
+	echo
+}
+# request smuggling (RFC 9112 6.1, 6.3): a Content-Length that covers a
+# second request, and Transfer-Encoding: chunked that ends the body before
+# it; a reader of the length sees one request, a reader of the chunks two
+raw_cl_te_smuggle() {
+	local hidden="GET /api/v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $T_cec\r\n\r\n"
+	local body="0\r\n\r\n$hidden" len
+	len=$(printf "$body" | wc -c)
+	raw_all "POST /api/v1/protocols HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $T_cec\r\nContent-Length: $len\r\nTransfer-Encoding: chunked\r\n\r\n$body"
+}
+raw_te_gzip() { raw_req "POST /api/v1/protocols HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $T_cec\r\nTransfer-Encoding: gzip\r\n\r\nabc"; }
+raw_te_identity() { raw_req "POST /api/v1/protocols HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $T_cec\r\nTransfer-Encoding: identity\r\n\r\n{}"; }
+raw_te_gzip_chunked() { raw_req "POST /api/v1/protocols HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $T_cec\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"; }
+raw_te_http10() { raw_req "POST /api/v1/protocols HTTP/1.0\r\nHost: x\r\nAuthorization: Bearer $T_cec\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"; }
+raw_two_te() { raw_req "POST /api/v1/protocols HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $T_cec\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"; }
+# NUL bytes libmicrohttpd 0.9 would hide (it keeps a header value up to its
+# first NUL), and a header folded over two lines (obs-fold, RFC 9112 5.2)
+raw_bearer_nul() { raw_req "GET /api/v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $T_cec\000junk\r\nConnection: close\r\n\r\n"; }
+raw_header_nul() { raw_req "GET /api/v1/progress HTTP/1.1\r\nHost: x\r\nX-Note: a\000b\r\nConnection: close\r\n\r\n"; }
+raw_obs_fold() { raw_req "GET /api/v1/progress HTTP/1.1\r\nHost: x\r\nX-Note: a\r\n b\r\nConnection: close\r\n\r\n"; }
 # slow clients: 16 connections sending one byte a second; meanwhile 20
 # ordinary requests must each be answered within a second
 raw_slowloris() {

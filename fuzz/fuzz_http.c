@@ -20,17 +20,54 @@
  * followed by a reset to the pristine copy, so every input meets the same
  * state. Whatever the input, each response must be well formed, a
  * JSON body must parse, and no request may get a 500 (Internal Server
- * Error): bad input is a 4xx.
+ * Error): bad input is a 4xx. And the server's memory must stay in
+ * proportion to what it was sent: while an input is served, the live heap
+ * of the process (every thread's, counted by the sanitizer's allocation
+ * hooks) may grow by at most HEAP_PER_BYTE times the input's size plus
+ * HEAP_BASE, so a request that makes the server allocate a hundred times
+ * its size is a crash here, in the replay of `make check` as in fuzzing.
  */
 #include "server/http.c"
 
 #include <jansson.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <tally/sim.h>
 #include <time.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* ==== memory per input ==== */
+
+/* the sanitizers' allocator interface (compiler-rt's
+ * sanitizer/allocator_interface.h; gcc's libasan has it without the header) */
+int __sanitizer_install_malloc_and_free_hooks(void (*m)(const volatile void *, size_t),
+                                              void (*f)(const volatile void *));
+size_t __sanitizer_get_allocated_size(const volatile void *p);
+
+#define HEAP_PER_BYTE 64          /* what jansson's budget allows (32), and slack */
+#define HEAP_BASE (2u << 20)      /* the forensic report and its plots, a recount */
+
+static atomic_bool heap_on;
+static atomic_llong heap_live, heap_peak;
+
+static void heap_malloc(const volatile void *p, size_t n)
+{
+	(void)p;
+	if (!atomic_load_explicit(&heap_on, memory_order_relaxed))
+		return;
+	long long live = atomic_fetch_add(&heap_live, (long long)n) + (long long)n;
+	long long peak = atomic_load(&heap_peak);
+	while (live > peak && !atomic_compare_exchange_weak(&heap_peak, &peak, live))
+		;
+}
+
+static void heap_free(const volatile void *p)
+{
+	if (p && atomic_load_explicit(&heap_on, memory_order_relaxed))
+		atomic_fetch_sub(&heap_live, (long long)__sanitizer_get_allocated_size(p));
+}
 
 /* ==== a fixed random source: the same tokens on every run ==== */
 
@@ -294,6 +331,7 @@ static void setup(void)
 	                           MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!daemon_)
 		die("MHD_start_daemon", NULL);
+	__sanitizer_install_malloc_and_free_hooks(heap_malloc, heap_free);
 	atexit(cleanup);
 }
 
@@ -408,6 +446,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons(40000);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	atomic_store(&heap_live, 0);
+	atomic_store(&heap_peak, 0);
+	atomic_store(&heap_on, true);
 	if (MHD_add_connection(daemon_, sv[1], (struct sockaddr *)&sa, sizeof sa) != MHD_YES)
 		abort();
 	double start = now();
@@ -450,6 +491,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	close(sv[0]);
 	MHD_run(daemon_);
+	atomic_store(&heap_on, false);
+	long long peak = atomic_load(&heap_peak), allowed = (long long)(HEAP_PER_BYTE * size + HEAP_BASE);
+	if (getenv("TALLY_FUZZ_TRACE"))
+		fprintf(stderr, "fuzz_http: %zu bytes in, the heap grew by at most %lld\n", size, peak);
+	if (peak > allowed) {
+		fprintf(stderr, "fuzz_http: %zu bytes made the server's heap grow by %lld bytes (at most "
+		                "%lld)\n", size, peak, allowed);
+		abort();
+	}
 	check_responses(resp, rlen, find((const char *)data, size, "HEAD") != NULL);
 	free(resp);
 	/* a write by this server, or by the store's connection (data_version) */

@@ -97,9 +97,11 @@ void *server_json_load(server_req *q)
 	if (budget.over) {
 		json_decref(j);
 		server_error(q, MHD_HTTP_CONTENT_TOO_LARGE, H_JSONMEM, "body",
-		             "reading this JSON body needs more than %zu bytes of memory (%u times its "
-		             "%zu bytes, at most %u MiB): send fewer or smaller values",
-		             limit, SERVER_JSON_MEM_RATIO, q->len, SERVER_JSON_MEM_MAX >> 20);
+		             "reading this JSON body (%zu bytes) needs more than its budget of %zu "
+		             "bytes of memory (%u times its size plus %u KiB, at most %u MiB): send "
+		             "fewer or smaller values",
+		             q->len, limit, SERVER_JSON_MEM_RATIO, SERVER_JSON_MEM_BASE >> 10,
+		             SERVER_JSON_MEM_MAX >> 20);
 		return NULL;
 	}
 	if (rc != TALLY_OK) {

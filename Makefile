@@ -26,8 +26,10 @@ SOVER   := 0
 PKGS    := sqlite3 jansson libsodium libmicrohttpd zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-# the printed protocols (src/render/pdf.c): the program links them, libtally does not
-APP_PKGS   := pangocairo cairo-pdf fontconfig libqrencode
+# the printed protocols (src/render/pdf.c) and the HTTP(S) client of `tally log
+# fetch` and `tally witness` (src/cli/http_get.c): the program links them,
+# libtally does not
+APP_PKGS   := pangocairo cairo-pdf fontconfig libqrencode libcurl
 APP_CFLAGS := $(shell pkg-config --cflags $(APP_PKGS) 2>/dev/null)
 APP_LIBS   := $(shell pkg-config --libs $(APP_PKGS) 2>/dev/null)
 LOCALEDIR ?= $(PREFIX)/share/locale

@@ -100,28 +100,85 @@ int cli_log_checkpoint(tally_store *s, const char *keyfile, char **note, size_t 
                        uint64_t *size);
 int cli_log_receipt(tally_store *s, uint64_t entry, const char *key, const char *out);
 
-/* The HTTP/1.0 client of `tally witness` and `tally log fetch` (http_get.c).
- * It speaks plain HTTP, so only a server on this machine is reached:
- * cli_http_init takes "http://HOST:PORT[/PATH]" with HOST 127.0.0.1,
- * localhost or [::1], and returns false for anything else (the caller reports
- * it under its own code). "path" is "" or starts with '/', without a trailing
- * '/'. "max_body" bounds an answer; "code" (static) is the error code of
- * cli_http_get's errors. */
+/* The HTTP client of `tally witness` and `tally log fetch` (http_get.c, on
+ * libcurl): HTTPS with the peer's certificate and name verified against the
+ * system's CA store (and --cacert), or plain HTTP to this machine only
+ * (127.0.0.0/8, localhost, [::1]); proxies from the environment as libcurl
+ * reads them (http_proxy, https_proxy, all_proxy, no_proxy and their upper
+ * case forms but HTTP_PROXY); redirects followed by hand, at most
+ * CLI_HTTP_MAX_REDIRECTS, each target held to the rules of the first URL and
+ * never from https to http; a connect and a total timeout per request; every
+ * answer bounded by its caller's limit after gzip decoding.
+ *
+ * Its errors, under their own codes (docs/errors.md, "Network client"):
+ * N001 a URL that cannot be used, N002 the server cannot be reached, N003
+ * TLS (an unverified certificate, a failed handshake, an unusable --cacert),
+ * N004 a timeout, N005 an answer over its limit, N006 a redirect refused,
+ * N007 an answer that is not usable HTTP (malformed, cut short, bad gzip).
+ * An HTTP answer of any status is not an error here: the caller judges it. */
+#define CLI_HTTP_MAX_REDIRECTS 5              /* hops followed per request */
+#define CLI_HTTP_MAX_ERROR_BODY ((size_t)64 << 10) /* an answer other than 200 */
+#define CLI_HTTP_MAX_URL 2048                 /* bytes of a URL */
+#define CLI_HTTP_MAX_CA_BYTES ((size_t)16 << 20) /* a CA file, the system's too */
+#define CLI_HTTP_CONNECT_TIMEOUT 10           /* seconds, default */
+#define CLI_HTTP_TIMEOUT 120                  /* seconds per request, default */
+#define CLI_HTTP_MAX_TIMEOUT 86400            /* seconds, the most either takes */
+
+typedef struct cli_http_options {
+	const char *cacert;        /* more CA certificates to trust (PEM), or NULL */
+	long connect_timeout;      /* seconds to set up a connection (TCP and TLS) */
+	long timeout;              /* seconds for a whole request, redirects included */
+} cli_http_options;
+
+#define CLI_HTTP_OPTIONS_INIT {NULL, CLI_HTTP_CONNECT_TIMEOUT, CLI_HTTP_TIMEOUT}
+
+/* The getopt_long entries of the options above, shared by the commands, and
+ * their help lines. cli_http_option handles one of them ("c" is its short
+ * code, "arg" its argument): true when it was one, with "*usage" set when its
+ * argument is bad. */
+#define CLI_HTTP_OPT_CACERT 0x100
+#define CLI_HTTP_OPT_CONNECT_TIMEOUT 0x101
+#define CLI_HTTP_OPT_TIMEOUT 0x102
+#define CLI_HTTP_GETOPTS                                                        \
+	{"cacert", required_argument, NULL, CLI_HTTP_OPT_CACERT},                   \
+	{"connect-timeout", required_argument, NULL, CLI_HTTP_OPT_CONNECT_TIMEOUT}, \
+	{"timeout", required_argument, NULL, CLI_HTTP_OPT_TIMEOUT}
+extern const char cli_http_help[];
+bool cli_http_option(int c, const char *arg, cli_http_options *o, bool *usage);
+
 typedef struct cli_http {
-	char host[256], port[16], path[512];
-	size_t max_body;
-	const char *code;
+	void *curl;                    /* the libcurl handle (CURL *), kept for reuse */
+	char base[CLI_HTTP_MAX_URL];   /* scheme://host[:port]/prefix, no trailing '/' */
+	char *ca;                      /* the CA certificates of --cacert and the system */
+	size_t ca_len;
+	cli_http_options o;
+	uint64_t requests, redirects;
+	uint64_t wire_bytes;           /* bodies as received, before gzip decoding */
 } cli_http;
 
-bool cli_http_init(cli_http *h, const char *url, size_t max_body, const char *code);
+/* cli_http_is_url says whether "s" is meant as a URL (it has "://"), not a
+ * file name. */
+bool cli_http_is_url(const char *s);
 
-/* Sends "GET PATH/REL" ("rel" starting with '/' is put right after the
- * path) and reads the answer. TALLY_OK for any HTTP answer, whatever its
- * status: "*status" and "*body" (NUL-terminated, "*len" bytes, free() it).
- * Else TALLY_EINVAL with h->code: the host does not resolve or answer, the
- * request cannot be sent, the answer is larger than h->max_body or is not
- * HTTP; outputs untouched. Errors name the host or "rel". */
-int cli_http_get(const cli_http *h, const char *rel, unsigned *status, char **body, size_t *len,
-                 tally_error *err);
+/* cli_http_open checks "url" (http:// or https://, no credentials, query or
+ * fragment; plain http only to this machine) and gets a client ready for
+ * it; a URL without a path takes "default_prefix" ("/api/v1/log"). Returns
+ * TALLY_OK, or N001 (the URL), N003 (--cacert cannot be read or holds no
+ * certificate), TALLY_ENOMEM. Release with cli_http_close, also after an
+ * error. */
+int cli_http_open(cli_http *h, const char *url, const char *default_prefix,
+                  const cli_http_options *o, tally_error *err);
+
+/* Sends "GET BASE/REL" and reads the answer, of at most "max" bytes when its
+ * status is 200, CLI_HTTP_MAX_ERROR_BODY otherwise (after gzip decoding:
+ * "Accept-Encoding: gzip" is sent). TALLY_OK for any final HTTP answer,
+ * whatever its status: "*status" and "*body" (NUL-terminated, "*len" bytes,
+ * free() it). Else N002-N007 or TALLY_ENOMEM, naming the URL; outputs
+ * untouched. */
+int cli_http_get(cli_http *h, const char *rel, size_t max, unsigned *status, char **body,
+                 size_t *len, tally_error *err);
+
+/* cli_http_close releases the client; a zeroed or closed one is a no-op. */
+void cli_http_close(cli_http *h);
 
 #endif

@@ -8,8 +8,8 @@
  * `tally verify` reads, with the body of every field logged by hash fetched
  * from body/<SHA-256> and checked against the hash and length its entry
  * logs; with --proof N, the inclusion proof of entry N built from tiles.
- * Only a server on this machine is reached, as for `tally witness`: the
- * client speaks plain HTTP.
+ * The log is read over HTTPS (or plain HTTP from this machine) through
+ * cli_http_get, every answer bounded by what the format allows it.
  */
 #include "cli/cli.h"
 
@@ -21,24 +21,28 @@
 
 #define F_FETCH "L032"    /* the tiles, bundles or checkpoint cannot be used */
 
-#define FETCH_MAX_BODY ((size_t)TALLY_LOG_MAX_BODY_BYTES + 4096)
 #define FETCH_CACHE 16    /* hash tiles kept */
 
 static const char help[] =
-	"usage: tally log fetch --url http://127.0.0.1:PORT[/PREFIX] --key CEC.pub\n"
-	"                       [--out DUMP] [--proof N]\n"
+	"usage: tally log fetch --url https://HOST[:PORT][/PREFIX] --key CEC.pub\n"
+	"                       [--out DUMP] [--proof N] [--cacert FILE]\n"
+	"                       [--connect-timeout SEC] [--timeout SEC]\n"
 	"\n"
-	"Read the log from 'tally serve' as a tiled log (c2sp.org/tlog-tiles; the\n"
-	"prefix defaults to /api/v1/log): fetch the checkpoint and check the CEC's\n"
-	"signature, recompute its root from the hash tiles alone and compare. With\n"
-	"--out, fetch every entry bundle, check each entry against its leaf hash in\n"
-	"the tiles, fetch the body of every field logged by hash (over 61,440 bytes)\n"
+	"Read the log from 'tally serve', or from a copy of its tiles on any web\n"
+	"server, as a tiled log (c2sp.org/tlog-tiles; the prefix defaults to\n"
+	"/api/v1/log): fetch the checkpoint and check the CEC's signature,\n"
+	"recompute its root from the hash tiles alone and compare. With --out,\n"
+	"fetch every entry bundle, check each entry against its leaf hash in the\n"
+	"tiles, fetch the body of every field logged by hash (over 61,440 bytes)\n"
 	"and check it against its entry's SHA-256 and length, and write the dump\n"
 	"'tally verify --dump' reads. With --proof N, print the inclusion proof of\n"
 	"entry N built from the tiles (as 'tally log proof'). Refused [L032]: an\n"
 	"error answer, a tile or bundle of the wrong size, a root, an entry or a\n"
-	"body that does not match.\n"
-	"exit status: 0 all matched, 1 a problem, 2 usage error.\n";
+	"body that does not match. Each answer is bounded by what the format\n"
+	"allows: a checkpoint 1 MiB, a tile its hashes, a bundle its entries, a\n"
+	"body the length its entry logs [N005].\n"
+	"\n";
+static const char help_exit[] = "exit status: 0 all matched, 1 a problem, 2 usage error.\n";
 
 typedef struct cached_tile {
 	tally_tile t;
@@ -50,20 +54,18 @@ typedef struct fetcher {
 	cli_http http;   /* the server, and the prefix of the log's paths */
 	cached_tile cache[FETCH_CACHE];
 	unsigned next;
-	uint64_t requests, tiles, bytes;
+	uint64_t tiles, bytes;
 	tally_hash *bodies;      /* the bodies fetched so far (each is written once) */
 	size_t n_bodies, cap_bodies;
 } fetcher;
 
-/* GET prefix/"rel" (cli_http_get), counted */
-static int http_get(fetcher *f, const char *rel, unsigned *status, char **body, size_t *blen,
-                    tally_error *err)
+/* GET prefix/"rel" (cli_http_get), an answer of at most "max" bytes, counted */
+static int http_get(fetcher *f, const char *rel, size_t max, unsigned *status, char **body,
+                    size_t *blen, tally_error *err)
 {
-	int rc = cli_http_get(&f->http, rel, status, body, blen, err);
-	if (rc == TALLY_OK) {
-		f->requests++;
+	int rc = cli_http_get(&f->http, rel, max, status, body, blen, err);
+	if (rc == TALLY_OK)
 		f->bytes += *blen;
-	}
 	return rc;
 }
 
@@ -103,7 +105,8 @@ static int read_tile(void *ctx, const tally_tile *t, tally_hash *out, tally_erro
 		}
 	}
 	tally_tile_format(t, path);
-	if ((rc = http_get(f, path, &status, &body, &len, err)) != TALLY_OK)
+	if ((rc = http_get(f, path, (size_t)t->width * TALLY_HASH_SIZE, &status, &body, &len,
+	                   err)) != TALLY_OK)
 		return rc;
 	if (status != 200)
 		rc = refused(path, status, body, len, err);
@@ -172,7 +175,9 @@ static int fetch_body(fetcher *f, outbuf *o, uint64_t index, tally_log_bytes *b,
 			return TALLY_OK;
 	tally_hash_to_hex(&b->hash, hex);
 	snprintf(rel, sizeof rel, "body/%s", hex);
-	if ((rc = http_get(f, rel, &status, &body, &len, err)) != TALLY_OK)
+	/* the body is exactly as long as its entry logs (at most
+	 * TALLY_LOG_MAX_BODY_BYTES, which decoding the entry checked) */
+	if ((rc = http_get(f, rel, b->len, &status, &body, &len, err)) != TALLY_OK)
 		return rc;
 	if (status != 200)
 		rc = refused(rel, status, body, len, err);
@@ -250,7 +255,9 @@ static int fetch_entries(fetcher *f, uint64_t size, const tally_hash *root, outb
 		if ((rc = read_tile(f, &h, leaves, err)) != TALLY_OK)
 			break;
 		tally_tile_format(&t, path);
-		if ((rc = http_get(f, path, &status, &body, &len, err)) != TALLY_OK)
+		/* each entry a uint16 length and at most 65,535 bytes (tlog-tiles) */
+		if ((rc = http_get(f, path, (size_t)t.width * (2 + TALLY_LOG_MAX_ENTRY_BYTES),
+		                   &status, &body, &len, err)) != TALLY_OK)
 			break;
 		if (status != 200) {
 			rc = refused(path, status, body, len, err);
@@ -287,8 +294,11 @@ int cmd_log_fetch(int argc, char **argv)
 	                                     {"out", required_argument, NULL, 'o'},
 	                                     {"proof", required_argument, NULL, 'p'},
 	                                     {"help", no_argument, NULL, 'h'},
+	                                     CLI_HTTP_GETOPTS,
 	                                     {NULL, 0, NULL, 0}};
 	const char *url = NULL, *key = NULL, *out = NULL, *proof_s = NULL;
+	cli_http_options ho = CLI_HTTP_OPTIONS_INIT;
+	bool bad = false;
 	tally_error err = TALLY_ERROR_INIT;
 	tally_note_verifier v;
 	tally_note opened;
@@ -309,8 +319,17 @@ int cmd_log_fetch(int argc, char **argv)
 		case 'k': key = optarg; break;
 		case 'o': out = optarg; break;
 		case 'p': proof_s = optarg; break;
-		case 'h': fputs(help, stdout); return EXIT_OK;
-		default: return cli_usage("log fetch", "bad option");
+		case 'h':
+			fputs(help, stdout);
+			fputs(cli_http_help, stdout);
+			fputs(help_exit, stdout);
+			return EXIT_OK;
+		default:
+			if (!cli_http_option(c, optarg, &ho, &bad))
+				return cli_usage("log fetch", "bad option");
+			if (bad)
+				return cli_usage("log fetch", "a timeout is 1 to %d seconds",
+				                 CLI_HTTP_MAX_TIMEOUT);
 		}
 	}
 	if (optind != argc)
@@ -328,17 +347,12 @@ int cmd_log_fetch(int argc, char **argv)
 		cli_errorf("out of memory");
 		return EXIT_USER;
 	}
-	if (!cli_http_init(&f->http, url, FETCH_MAX_BODY, F_FETCH)) {
-		tally_error_set(&err, TALLY_EINVAL, F_FETCH, url,
-		                "give http://127.0.0.1:PORT[/PREFIX] (a server on this machine)");
+	if (cli_http_open(&f->http, url, "/api/v1/log", &ho, &err) != TALLY_OK)
 		goto fail;
-	}
-	if (!f->http.path[0])
-		snprintf(f->http.path, sizeof f->http.path, "%s", "/api/v1/log");
 	if (cli_read_verifier(key, &v) != EXIT_OK)
 		goto out;
 	/* the checkpoint: the CEC's signature, then the body */
-	if (http_get(f, "checkpoint", &status, &note, &nlen, &err) != TALLY_OK)
+	if (http_get(f, "checkpoint", TALLY_NOTE_MAX_BYTES, &status, &note, &nlen, &err) != TALLY_OK)
 		goto fail;
 	if (status != 200) {
 		refused("checkpoint", status, note, nlen, &err);
@@ -398,9 +412,10 @@ int cmd_log_fetch(int argc, char **argv)
 	/* the summary goes where the data does not */
 	fprintf((out && strcmp(out, "-") == 0) || proof_s ? stderr : stdout,
 	        "log %s: %llu entries, root matches the signed checkpoint; %llu tiles, %zu "
-	        "bodies, %llu requests, %llu bytes\n",
+	        "bodies, %llu requests, %llu bytes (%llu received)\n",
 	        cp.origin, (unsigned long long)cp.size, (unsigned long long)f->tiles,
-	        f->n_bodies, (unsigned long long)f->requests, (unsigned long long)f->bytes);
+	        f->n_bodies, (unsigned long long)f->http.requests, (unsigned long long)f->bytes,
+	        (unsigned long long)f->http.wire_bytes);
 	rc = EXIT_OK;
 	goto out;
 fail:
@@ -409,8 +424,10 @@ fail:
 out:
 	free(o.b);
 	free(note);
-	if (f)
+	if (f) {
+		cli_http_close(&f->http);
 		free(f->bodies);
+	}
 	free(f);
 	return rc;
 }

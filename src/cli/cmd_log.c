@@ -38,8 +38,8 @@ static const char help[] =
 	"             'tally witness' printed) to the stored checkpoint it cosigns\n"
 	"             [L026 if the log never signed it]; 'tally log checkpoint' then\n"
 	"             publishes it while the log has not grown.\n"
-	"fetch        read the log back from 'tally serve' as tiles (c2sp.org/tlog-tiles)\n"
-	"             and check it ('tally log fetch --help').\n";
+	"fetch        read the log back over HTTPS as tiles (c2sp.org/tlog-tiles) and\n"
+	"             check it ('tally log fetch --help').\n";
 
 static const char publish_help[] =
 	"usage: tally publish [--db PATH] [--quiet]\n"

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cmd_witness.c: `tally witness` is what an observer runs against the log:
- * it fetches the latest checkpoint (from a dump, or from `tally serve` on
- * this machine), checks the CEC's signature, checks that the log is
+ * it fetches the latest checkpoint (from a dump, or from the log's server
+ * over HTTPS, cli_http_get), checks the CEC's signature, checks that the log is
  * consistent with the last checkpoint this witness saw (kept in a state
  * file) with a consistency proof, and only then adds its cosignature
  * (c2sp.org/tlog-cosignature) and prints the cosigned checkpoint. Two
@@ -22,45 +22,53 @@
 #define W_INCONSISTENT "L024" /* the new checkpoint does not extend the old one */
 #define W_SOURCE "L025"       /* the log gave no usable checkpoint or proof */
 
-#define HTTP_MAX_BODY ((size_t)1 << 24)
+#define W_MAX_PROOF ((size_t)64 << 10)   /* a consistency proof's JSON: 128 hashes */
 
 static const char help[] =
 	"usage: tally witness --log URL|DUMP --cec CEC.pub --key WITNESS.key --state FILE\n"
-	"                     [--out FILE]\n"
+	"                     [--out FILE] [--cacert FILE] [--connect-timeout SEC]\n"
+	"                     [--timeout SEC]\n"
 	"\n"
 	"Witness the election's transparency log: fetch its latest checkpoint from a\n"
-	"dump ('tally log dump') or from 'tally serve' on this machine\n"
-	"(http://127.0.0.1:PORT), check the CEC's signature, and check that the log\n"
-	"extends the last checkpoint this witness saw (kept in --state; the first run\n"
-	"trusts what it sees) with a consistency proof from the log. If it does, add\n"
-	"this witness's cosignature (c2sp.org/tlog-cosignature; make the key with\n"
-	"'tally keys generate --witness'), remember the checkpoint in --state and\n"
-	"print the cosigned checkpoint (or write it to --out). 'tally log cosign --add'\n"
-	"gives it back to the log.\n"
+	"dump ('tally log dump') or from the log's server\n"
+	"(https://HOST[:PORT][/PREFIX], the prefix by default /api/v1/log), check\n"
+	"the CEC's signature, and check that the log extends the last checkpoint\n"
+	"this witness saw (kept in --state; the first run trusts what it sees) with\n"
+	"a consistency proof from the log. If it does, add this witness's\n"
+	"cosignature (c2sp.org/tlog-cosignature; make the key with 'tally keys\n"
+	"generate --witness'), remember the checkpoint in --state and print the\n"
+	"cosigned checkpoint (or write it to --out). 'tally log cosign --add' gives\n"
+	"it back to the log.\n"
 	"\n"
 	"Refused, and nothing signed: a split view, two checkpoints of one size with\n"
 	"different roots [L023]; a checkpoint that does not extend the one seen before\n"
-	"(smaller, or the proof fails) [L024]; no usable checkpoint or proof [L025].\n"
+	"(smaller, or the proof fails) [L024]; no usable checkpoint or proof, or an\n"
+	"error answer [L025]. A checkpoint is read up to 1 MiB, a proof up to 64 KiB\n"
+	"[N005].\n"
+	"\n";
+static const char help_exit[] =
 	"exit status: 0 cosigned, 1 refused or an error, 2 usage error.\n";
 
 /* ==== where the log comes from ==== */
 
 typedef struct source {
 	bool is_http;
-	cli_http http;   /* a server on this machine: "http://HOST:PORT[/]" */
+	cli_http http;   /* the log's server: "https://HOST[:PORT][/PREFIX]" */
 	tally_dump *dump;
 	char *dbuf;
 	tally_merkle_tree *tree;   /* built from the dump's entries */
 } source;
 
-/* http_get fetches "path" (cli_http_get); on 200 returns the body (free()),
- * else NULL with "err" set (L025). */
-static char *http_get(const source *src, const char *path, size_t *len, tally_error *err)
+/* http_get fetches "path" (cli_http_get), an answer of at most "max"
+ * bytes; on 200 returns the body (free()), else NULL with "err" set (L025,
+ * or the client's N001-N007). */
+static char *http_get(source *src, const char *path, size_t max, size_t *len,
+                      tally_error *err)
 {
 	char *body = NULL;
 	unsigned status = 0;
 
-	if (cli_http_get(&src->http, path, &status, &body, len, err) != TALLY_OK)
+	if (cli_http_get(&src->http, path, max, &status, &body, len, err) != TALLY_OK)
 		return NULL;
 	if (status != 200) {
 		tally_error_set(err, TALLY_EINVAL, W_SOURCE, path, "the server answered HTTP %u",
@@ -71,15 +79,13 @@ static char *http_get(const source *src, const char *path, size_t *len, tally_er
 	return body;
 }
 
-static int source_open(const char *log, source *src, tally_error *err)
+static int source_open(const char *log, const cli_http_options *ho, source *src,
+                       tally_error *err)
 {
 	memset(src, 0, sizeof *src);
-	if (strncmp(log, "http://", 7) == 0) {
+	if (cli_http_is_url(log)) {
 		src->is_http = true;
-		if (!cli_http_init(&src->http, log, HTTP_MAX_BODY, W_SOURCE) || src->http.path[0])
-			return tally_error_set(err, TALLY_EINVAL, W_SOURCE, log,
-			                       "give http://127.0.0.1:PORT (a server on this machine)");
-		return TALLY_OK;
+		return cli_http_open(&src->http, log, "/api/v1/log", ho, err);
 	}
 	size_t len = 0;
 	if (!(src->dbuf = cli_read(log, (size_t)1 << 34, &len)))
@@ -103,16 +109,17 @@ static int source_open(const char *log, source *src, tally_error *err)
 
 static void source_close(source *src)
 {
+	cli_http_close(&src->http);
 	tally_merkle_tree_free(src->tree);
 	tally_dump_free(src->dump);
 	free(src->dbuf);
 }
 
 /* the latest checkpoint note (free()) */
-static char *source_checkpoint(const source *src, size_t *len, tally_error *err)
+static char *source_checkpoint(source *src, size_t *len, tally_error *err)
 {
 	if (src->is_http)
-		return http_get(src, "/api/v1/log/checkpoint", len, err);
+		return http_get(src, "checkpoint", TALLY_NOTE_MAX_BYTES, len, err);
 	if (src->dump->n_checkpoints == 0) {
 		tally_error_set(err, TALLY_EINVAL, W_SOURCE, "dump", "the dump holds no checkpoint");
 		return NULL;
@@ -131,7 +138,7 @@ static char *source_checkpoint(const source *src, size_t *len, tally_error *err)
 
 /* the consistency proof between sizes "from" and "to"; for a dump, the
  * entries must first give the new checkpoint's root "root2" */
-static int source_consistency(const source *src, uint64_t from, uint64_t to,
+static int source_consistency(source *src, uint64_t from, uint64_t to,
                               const tally_hash *root2, tally_hash *path, size_t *n,
                               tally_error *err)
 {
@@ -152,9 +159,9 @@ static int source_consistency(const source *src, uint64_t from, uint64_t to,
 	}
 	char url[128];
 	size_t len = 0;
-	snprintf(url, sizeof url, "/api/v1/log/proof/consistency?from=%llu&to=%llu",
+	snprintf(url, sizeof url, "proof/consistency?from=%llu&to=%llu",
 	         (unsigned long long)from, (unsigned long long)to);
-	char *body = http_get(src, url, &len, err);
+	char *body = http_get(src, url, W_MAX_PROOF, &len, err);
 	if (!body)
 		return err->status;
 	json_error_t je;
@@ -209,8 +216,11 @@ int cmd_witness(int argc, char **argv)
 	                                     {"state", required_argument, NULL, 's'},
 	                                     {"out", required_argument, NULL, 'o'},
 	                                     {"help", no_argument, NULL, 'h'},
+	                                     CLI_HTTP_GETOPTS,
 	                                     {NULL, 0, NULL, 0}};
 	const char *log = NULL, *cecfile = NULL, *keyfile = NULL, *state = NULL, *out = NULL;
+	cli_http_options ho = CLI_HTTP_OPTIONS_INIT;
+	bool bad = false;
 	int c;
 
 	optind = 1;
@@ -221,8 +231,17 @@ int cmd_witness(int argc, char **argv)
 		case 'k': keyfile = optarg; break;
 		case 's': state = optarg; break;
 		case 'o': out = optarg; break;
-		case 'h': fputs(help, stdout); return EXIT_OK;
-		default: return cli_usage("witness", "bad option");
+		case 'h':
+			fputs(help, stdout);
+			fputs(cli_http_help, stdout);
+			fputs(help_exit, stdout);
+			return EXIT_OK;
+		default:
+			if (!cli_http_option(c, optarg, &ho, &bad))
+				return cli_usage("witness", "bad option");
+			if (bad)
+				return cli_usage("witness", "a timeout is 1 to %d seconds",
+				                 CLI_HTTP_MAX_TIMEOUT);
 		}
 	}
 	if (optind != argc)
@@ -249,7 +268,7 @@ int cmd_witness(int argc, char **argv)
 		                "with 'tally keys generate --witness')");
 		goto fail;
 	}
-	if (source_open(log, &src, &err) != TALLY_OK || !(note = source_checkpoint(&src, &len, &err)))
+	if (source_open(log, &ho, &src, &err) != TALLY_OK || !(note = source_checkpoint(&src, &len, &err)))
 		goto fail;
 	if (open_checkpoint(note, len, &cec, "the log's checkpoint", &now, &err) != TALLY_OK)
 		goto fail;

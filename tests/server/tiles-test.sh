@@ -197,7 +197,7 @@ setup "$TALLY" keys generate --name other.example.org --out other.key
 "$TALLY" log fetch --url "$LOG" --key other.pub > /dev/null 2> fetch.err
 check "fetch: a checkpoint not signed by the key is refused" "$?:$(grep -o 'L010' fetch.err)" "1:L010"
 "$TALLY" log fetch --url "http://192.0.2.1:80/api/v1/log" --key cec.pub > /dev/null 2> fetch.err
-check "fetch: only a server on this machine" "$?:$(grep -o 'L032' fetch.err)" "1:L032"
+check "fetch: plain http only to this machine (N001)" "$?:$(grep -o N001 fetch.err)" "1:N001"
 "$TALLY" log fetch --key cec.pub > /dev/null 2>&1
 check "fetch: --url is needed (usage error)" "$?" 2
 

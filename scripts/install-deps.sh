@@ -20,8 +20,9 @@ set -eu
 # tests/server/tlog-client-test.sh (Go's sumdb/note and sumdb/tlog, built offline
 # from /usr/share/gocode). libcurl4-openssl-dev: the HTTPS client of `tally log fetch`
 # and `tally witness` (the program links it, libtally does not), ca-certificates the
-# system CA store it verifies servers against.
-BUILD="build-essential pkg-config libsqlite3-dev libjansson-dev libsodium-dev libcmocka-dev libmicrohttpd-dev zlib1g-dev curl unzip clang libclang-rt-14-dev libxml2-utils python3-jsonschema libcairo2-dev libpango1.0-dev libqrencode-dev fonts-dejavu-core gettext poppler-utils golang-go golang-golang-x-mod-dev libcurl4-openssl-dev ca-certificates"
+# system CA store it verifies servers against; socat and openssl:
+# tests/server/net-client-test.sh puts TLS, with a CA it makes, in front of `tally serve`.
+BUILD="build-essential pkg-config libsqlite3-dev libjansson-dev libsodium-dev libcmocka-dev libmicrohttpd-dev zlib1g-dev curl unzip clang libclang-rt-14-dev libxml2-utils python3-jsonschema libcairo2-dev libpango1.0-dev libqrencode-dev fonts-dejavu-core gettext poppler-utils golang-go golang-golang-x-mod-dev libcurl4-openssl-dev ca-certificates socat openssl"
 BENCH="python3-pandas python3-numpy sqlite3 wrk"
 BROWSER="chromium"
 

@@ -2,7 +2,7 @@
 # run-all.sh: the whole test suite, as `make check` runs it once everything
 # is built: the cmocka unit suites, the command-line cases, the replay of
 # every fuzzing corpus, the HTTP API of `tally serve`, its tiled log read by
-# an independent Go client, the dashboard in
+# an independent Go client and over HTTPS by `tally log fetch`, the dashboard in
 # headless Chromium (when installed), and the error-code coverage check. Each part prints
 # its own report; the last line totals them as "N passed, M failed".
 set -u
@@ -57,6 +57,9 @@ part env TALLY=build/test/tally tests/server/tlog-client-test.sh
 # hostile clients: memory per request, slow connections, NUL bytes, early
 # signals; the memory and time limits are measured on the release build
 part env TALLY=build/test/tally TALLY_REL=build/tally tests/server/security-test.sh
+# tally log fetch and tally witness over HTTPS and IPv6, through a proxy and redirects,
+# against hostile servers (socat and openssl, scripts/install-deps.sh)
+part env TALLY=build/test/tally tests/server/net-client-test.sh
 # the bad-input catalogue: every hostile input refused with its code, nothing stored
 part env TALLY=build/test/tally tests/hostile/run.sh
 # crash safety: 5 kills with SIGKILL and 3 power losses under a storm of submissions
